@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+
+/** The sample app's settings, read from the environment (CONTRACT.md, "Starting it"). */
+export interface ChatConfig {
+  port: number;
+  host: string;
+  jwtSecret: string;
+  /** True when no JWT_SECRET was given and one was generated for this start. */
+  jwtSecretGenerated: boolean;
+  accessTokenTtlSec: number;
+  ticketTtlSec: number;
+  authTimeoutMs: number;
+  allowedOrigins: string[];
+  redisUrl?: string;
+}
+
+export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig {
+  const port = integer(env, 'PORT', 3000, 0);
+  const secret = env.JWT_SECRET;
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    jwtSecret: secret || randomBytes(32).toString('base64url'),
+    jwtSecretGenerated: !secret,
+    accessTokenTtlSec: integer(env, 'ACCESS_TOKEN_TTL', 900, 1),
+    ticketTtlSec: integer(env, 'TICKET_TTL', 30, 1),
+    authTimeoutMs: integer(env, 'AUTH_TIMEOUT_MS', 5000, 1),
+    allowedOrigins: env.ALLOWED_ORIGINS
+      ? env.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
+      : [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    redisUrl: env.REDIS_URL || undefined,
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer of at least ${min}, got "${raw}"`);
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+import { UseGuards } from '@nestjs/common';
+import { MessageBody, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, ConnectedSocket } from '@nestjs/websockets';
+import { WsAuth, WsAuthGuard, WsAuthInfo } from 'nestjs-ws-auth';
+import type { WebSocket } from 'ws';
+import { roomOf, textOf } from './chat-messages.js';
+import { RoomsService } from './rooms.service.js';
+
+@WsAuth({ sources: ['header', 'protocol'] })
+@UseGuards(WsAuthGuard)
+@WebSocketGateway({ path: '/chat' })
+export class ChatGateway implements OnGatewayDisconnect {
+  constructor(private readonly rooms: RoomsService) {}
+
+  handleDisconnect(client: WebSocket): void {
+    this.rooms.leaveAll(client);
+  }
+
+  @SubscribeMessage('whoami')
+  whoami(@WsAuthInfo() auth: WsAuthInfo) {
+    return { event: 'whoami', data: { sub: auth.subject, source: auth.source } };
+  }
+
+  @SubscribeMessage('join')
+  join(@ConnectedSocket() client: WebSocket, @MessageBody() data: unknown) {
+    const room = roomOf(data);
+    this.rooms.join(room, client);
+    return { event: 'joined', data: { room } };
+  }
+
+  @SubscribeMessage('say')
+  say(@WsAuthInfo() auth: WsAuthInfo, @MessageBody() data: unknown): void {
+    const room = roomOf(data);
+    this.rooms.broadcast(room, 'said', { room, from: auth.subject, text: textOf(data) });
+  }
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage } from 'node:http';
+import { ACCESS_TOKEN_PROTOCOL, BEARER_PROTOCOL_PREFIX } from '../ws-auth.constants.js';
+import { WsAuthError } from '../ws-auth.errors.js';
+import type { WsTokenExtractor } from '../interfaces/credential-source.interface.js';
+import { rawHeaderValues } from './raw-header-values.js';
+
+/** The offered subprotocols, read once: what carries a token, and what may be selected. */
+export interface OfferedProtocols {
+  /** Every offered entry, in order, duplicates kept. */
+  readonly offered: readonly string[];
+  /** The token carried by the offer, if any. */
+  readonly token: string | null;
+  /** The protocol the server answers with; never an entry that carries a token. */
+  readonly selected: string | false;
+}
+
+/**
+ * Reads `Sec-WebSocket-Protocol` in the two browser forms:
+ * - the pair `access_token, <token>` (any order): the marker is selected;
+ * - one entry `base64url.bearer.<base64url(token)>` beside an application
+ *   protocol, which is the one selected (Kubernetes, Phoenix 1.8).
+ * Anything ambiguous (the marker twice, two tokens, both forms) is a malformed request.
+ *
+ * `appProtocols` are the application's own subprotocol names: they are never
+ * taken for a token in the pair form.
+ */
+export function parseOfferedProtocols(
+  request: IncomingMessage,
+  appProtocols: readonly string[] = [],
+): OfferedProtocols {
+  const offered = rawHeaderValues(request, 'sec-websocket-protocol')
+    .flatMap((value) => value.split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+
+  const markers = offered.filter((entry) => entry === ACCESS_TOKEN_PROTOCOL).length;
+  const prefixed = offered.filter((entry) => entry.startsWith(BEARER_PROTOCOL_PREFIX));
+  const plain = offered.filter(
+    (entry) => entry !== ACCESS_TOKEN_PROTOCOL && !entry.startsWith(BEARER_PROTOCOL_PREFIX),
+  );
+
+  if (markers === 0 && prefixed.length === 0) {
+    return { offered, token: null, selected: offered[0] ?? false };
+  }
+  if (markers > 1 || prefixed.length > 1 || (markers === 1 && prefixed.length === 1)) {
+    throw new WsAuthError('invalid_request', 'More than one credential among the subprotocols');
+  }
+  if (markers === 1) {
+    const candidates = plain.filter((entry) => !appProtocols.includes(entry));
+    if (candidates.length !== 1) {
+      throw new WsAuthError('invalid_request', 'The access_token subprotocol needs exactly one token beside it');
+    }
+    return { offered, token: candidates[0], selected: ACCESS_TOKEN_PROTOCOL };
+  }
+  const selected = plain[0];
+  if (selected === undefined) {
+    // The prefixed form only travels beside a real protocol: the server must
+    // answer with something that is not the token.
+    throw new WsAuthError('invalid_request', 'A bearer subprotocol needs an application protocol beside it');
+  }
+  return { offered, token: decodeBase64Url(prefixed[0].slice(BEARER_PROTOCOL_PREFIX.length)), selected };
+}
+
+function decodeBase64Url(value: string): string {
+  if (value.length === 0 || !/^[A-Za-z0-9_-]+$/.test(value)) {
+    throw new WsAuthError('invalid_token', 'Malformed bearer subprotocol');
+  }
+  return Buffer.from(value, 'base64url').toString('utf8');
+}
+
+/** The subprotocol source as a passport-jwt style extractor. */
+export function fromSubprotocol(appProtocols: readonly string[] = []): WsTokenExtractor {
+  return (request) => parseOfferedProtocols(request, appProtocols).token;
+}

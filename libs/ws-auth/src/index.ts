@@ -1,0 +1,25 @@
+export { WsAuthModule } from './ws-auth.module.js';
+export { WsAuthAdapter } from './ws-auth.adapter.js';
+export { WsAuthGuard } from './ws-auth.guard.js';
+export { WsAuthenticator } from './ws-auth.authenticator.js';
+export { WsAuthError, type WsAuthErrorCode } from './ws-auth.errors.js';
+export { getWsAuth } from './ws-auth.state.js';
+export { WS_AUTH_OPTIONS, ACCESS_TOKEN_PROTOCOL, BEARER_PROTOCOL_PREFIX } from './ws-auth.constants.js';
+
+export { WsAuth } from './decorators/ws-auth.decorator.js';
+export { WsScopes } from './decorators/ws-scopes.decorator.js';
+export { WsUser } from './decorators/ws-user.decorator.js';
+export { WsAuthInfo } from './decorators/ws-auth-info.decorator.js';
+
+export { WsSources, type WsSourceSpec } from './extractors/credential-sources.js';
+export { fromAuthorizationHeader } from './extractors/authorization-header.extractor.js';
+export { fromSubprotocol } from './extractors/subprotocol.extractor.js';
+export { fromCookie } from './extractors/cookie.extractor.js';
+export { fromQueryParameter } from './extractors/query-parameter.extractor.js';
+
+export { JwtVerifier, type JwtVerifierOptions, type HmacAlgorithm, type AsymmetricAlgorithm } from './verifiers/jwt.verifier.js';
+export { PassportVerifier, type PassportVerifierOptions } from './verifiers/passport.verifier.js';
+
+export type { WsTokenVerifier, WsVerifiedToken } from './interfaces/token-verifier.interface.js';
+export type { WsCredentialSource, WsTokenExtractor, WsBuiltInSourceName } from './interfaces/credential-source.interface.js';
+export type { WsAuthModuleOptions, WsAuthModuleAsyncOptions, WsAuthPolicy } from './interfaces/ws-auth-options.interface.js';

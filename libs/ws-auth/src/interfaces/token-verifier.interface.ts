@@ -1,0 +1,23 @@
+import type { IncomingMessage } from 'node:http';
+
+/** What a verifier knows once it has accepted a token. */
+export interface WsVerifiedToken<TPrincipal = unknown> {
+  principal: TPrincipal;
+  subject: string;
+  sessionId?: string;
+  scopes?: readonly string[];
+  /** Epoch milliseconds. */
+  expiresAt?: number;
+}
+
+/**
+ * Turns a token into a principal. Verifiers are tried in order until one
+ * recognises the token:
+ * - resolve `null` when the token is not yours (another verifier may take it);
+ * - throw `WsAuthError('invalid_token')` when it is yours and bad;
+ * - throw `WsAuthError('unavailable')` when what you depend on cannot answer.
+ * Any other throw is treated as `invalid_token`.
+ */
+export interface WsTokenVerifier<TPrincipal = unknown> {
+  verify(token: string, request: IncomingMessage): Promise<WsVerifiedToken<TPrincipal> | null>;
+}

@@ -1,0 +1,40 @@
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
+import type { WsSourceSpec } from '../extractors/credential-sources.js';
+import type { WsTokenVerifier } from './token-verifier.interface.js';
+
+/** How one gateway accepts credentials; `@WsAuth()` sets it, the module options give the defaults. */
+export interface WsAuthPolicy {
+  /**
+   * Credential sources, by name or as `WsCredentialSource` objects (e.g.
+   * `{ name: 'legacy', extract: ExtractJwt.fromUrlQueryParameter('jwt') }`).
+   * Exactly one credential may be present. Default `['header', 'protocol']`.
+   */
+  sources?: WsSourceSpec[];
+  /** The gateway's own subprotocols: never mistaken for a token, selectable beside one. */
+  protocols?: string[];
+}
+
+export interface WsAuthModuleOptions extends WsAuthPolicy {
+  /** Tried in order until one recognises the token (`JwtVerifier`, `PassportVerifier`, your own). */
+  verifiers: WsTokenVerifier[];
+  /**
+   * Exact `Origin` values allowed to open sockets (`https://app.example.com`).
+   * A request without `Origin` is a non-browser client and is judged by its
+   * credential alone. Unset: any Origin, and the cookie source is never honoured.
+   */
+  allowedOrigins?: string[];
+  /** The `realm` of `WWW-Authenticate`. Default `ws`. */
+  realm?: string;
+  /** Longer credentials are refused before any verification work. Default 8 KiB. */
+  maxTokenLength?: number;
+  /** More offered subprotocols than this are refused. Default 16. */
+  maxProtocols?: number;
+  /** Bound on verifying one credential; past it the handshake gets 503. Default 1000 ms. */
+  verifyTimeoutMs?: number;
+}
+
+export interface WsAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory: (...args: any[]) => WsAuthModuleOptions | Promise<WsAuthModuleOptions>;
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  extraProviders?: Provider[];
+}

@@ -1,0 +1,48 @@
+import { WsAuthError } from '../ws-auth.errors.js';
+import type { WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
+
+export type JwtClaims = Record<string, unknown>;
+
+/**
+ * The scopes of a token: RFC 8693/9068 `scope` (space-separated), or the
+ * `scp` array some issuers use instead.
+ */
+export function scopesFromClaims(claims: JwtClaims): string[] {
+  if (typeof claims.scope === 'string') {
+    return claims.scope.split(' ').filter(Boolean);
+  }
+  if (Array.isArray(claims.scp)) {
+    return claims.scp.filter((scope): scope is string => typeof scope === 'string');
+  }
+  if (typeof claims.scp === 'string') {
+    return claims.scp.split(' ').filter(Boolean);
+  }
+  return [];
+}
+
+/** Refuses a token that lacks a claim the deployment relies on. */
+export function assertClaimsPresent(claims: JwtClaims, required: readonly string[]): void {
+  for (const name of required) {
+    const value = claims[name];
+    if (value === undefined || value === null || value === '') {
+      throw new WsAuthError('invalid_token', `The token has no ${name} claim`);
+    }
+  }
+  if (claims.sub !== undefined && typeof claims.sub !== 'string') {
+    throw new WsAuthError('invalid_token', 'The sub claim is not a string');
+  }
+  if (claims.sid !== undefined && typeof claims.sid !== 'string') {
+    throw new WsAuthError('invalid_token', 'The sid claim is not a string');
+  }
+}
+
+/** The verified shape of a JWT whose signature and claims have been checked. */
+export function verifiedFromClaims<TPrincipal>(claims: JwtClaims, principal: TPrincipal): WsVerifiedToken<TPrincipal> {
+  return {
+    principal,
+    subject: claims.sub as string,
+    sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
+    scopes: scopesFromClaims(claims),
+    expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
+  };
+}

@@ -1,0 +1,134 @@
+import type { KeyObject } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { decodeJwt, decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
+import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
+import { WsAuthError } from '../ws-auth.errors.js';
+import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
+import { assertClaimsPresent, verifiedFromClaims, type JwtClaims } from './claims.js';
+
+export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
+export type AsymmetricAlgorithm =
+  | 'RS256' | 'RS384' | 'RS512'
+  | 'PS256' | 'PS384' | 'PS512'
+  | 'ES256' | 'ES384' | 'ES512';
+
+interface JwtVerifierCommonOptions<TPrincipal> {
+  /** When set, tokens with another `iss` are left to the next verifier. */
+  issuer?: string;
+  audience?: string | string[];
+  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5. */
+  clockToleranceSec?: number;
+  /** Claims a token must carry. Default `['sub', 'exp']`: a token without `exp` would never expire. */
+  requiredClaims?: string[];
+  /** Builds the principal handed to handlers. Default: the claims. */
+  toPrincipal?: (claims: JwtClaims) => TPrincipal | Promise<TPrincipal>;
+}
+
+/** Our own HMAC-signed tokens. The secret is never a public key. */
+export interface HmacJwtVerifierOptions<TPrincipal> extends JwtVerifierCommonOptions<TPrincipal> {
+  secret: string | Buffer;
+  /** Default `['HS256']`. */
+  algorithms?: HmacAlgorithm[];
+}
+
+/** Tokens signed with a private key we hold the public half of. */
+export interface PublicKeyJwtVerifierOptions<TPrincipal> extends JwtVerifierCommonOptions<TPrincipal> {
+  publicKey: string | Buffer | KeyObject;
+  /** Required: the algorithms this key is used with. */
+  algorithms: AsymmetricAlgorithm[];
+}
+
+export type JwtVerifierOptions<TPrincipal = JwtClaims> =
+  | HmacJwtVerifierOptions<TPrincipal>
+  | PublicKeyJwtVerifierOptions<TPrincipal>;
+
+const HMAC_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512'];
+const MIN_HMAC_SECRET_BYTES = 32;
+
+/**
+ * Verifies JWTs through `@nestjs/jwt` (jsonwebtoken) with an explicit
+ * algorithm allowlist (RFC 8725 §3.1). The header is inspected first, so that
+ * `alg: none` in any casing, an algorithm off the list or an unknown `crit`
+ * is refused before any key is touched.
+ */
+export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPrincipal> {
+  private readonly logger = new Logger('WsAuth');
+  private readonly jwt: JwtService;
+  private readonly algorithms: readonly string[];
+  private readonly requiredClaims: readonly string[];
+
+  constructor(private readonly options: JwtVerifierOptions<TPrincipal>) {
+    this.algorithms = JwtVerifier.checkKeyAndAlgorithms(options, this.logger);
+    this.requiredClaims = options.requiredClaims ?? ['sub', 'exp'];
+    this.jwt = new JwtService({
+      ...('secret' in options ? { secret: options.secret } : { publicKey: options.publicKey as string }),
+      verifyOptions: {
+        algorithms: [...this.algorithms] as never,
+        issuer: options.issuer,
+        audience: options.audience as never,
+        clockTolerance: options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
+      },
+    });
+  }
+
+  async verify(token: string): Promise<WsVerifiedToken<TPrincipal> | null> {
+    let header: ProtectedHeaderParameters;
+    let unverified: JwtClaims;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = decodeJwt(token);
+    } catch {
+      return null; // not a JWS compact token: maybe another verifier's
+    }
+    if (this.options.issuer !== undefined && unverified.iss !== this.options.issuer) {
+      return null; // another issuer's token, judged by that issuer's verifier alone
+    }
+    if (typeof header.alg !== 'string' || !this.algorithms.includes(header.alg)) {
+      throw new WsAuthError('invalid_token', 'The token algorithm is not allowed');
+    }
+    if (header.crit !== undefined) {
+      // RFC 7515 §4.1.11: extensions we do not understand must be refused.
+      throw new WsAuthError('invalid_token', 'The token has critical header parameters');
+    }
+    let claims: JwtClaims;
+    try {
+      claims = await this.jwt.verifyAsync<JwtClaims>(token);
+    } catch (error) {
+      throw new WsAuthError('invalid_token', 'The token failed verification', { cause: error });
+    }
+    assertClaimsPresent(claims, this.requiredClaims);
+    const principal = this.options.toPrincipal ? await this.options.toPrincipal(claims) : (claims as TPrincipal);
+    return verifiedFromClaims(claims, principal);
+  }
+
+  /** Fails at bootstrap on a configuration that would verify the wrong thing. */
+  private static checkKeyAndAlgorithms(options: JwtVerifierOptions<unknown>, logger: Logger): readonly string[] {
+    if ('secret' in options && 'publicKey' in options) {
+      throw new Error('ws-auth: JwtVerifier takes a secret or a publicKey, not both');
+    }
+    if ('secret' in options) {
+      const secret = Buffer.from(options.secret);
+      if (secret.length === 0) {
+        throw new Error('ws-auth: JwtVerifier secret is empty');
+      }
+      if (/-----BEGIN [A-Z ]*KEY-----/.test(secret.toString('latin1'))) {
+        // RS->HS key confusion: a public key must never double as an HMAC secret.
+        throw new Error('ws-auth: JwtVerifier secret looks like a PEM key; pass it as publicKey');
+      }
+      if (secret.length < MIN_HMAC_SECRET_BYTES) {
+        logger.warn(`JwtVerifier secret is shorter than ${MIN_HMAC_SECRET_BYTES} bytes (RFC 7518 §3.2)`);
+      }
+      const algorithms = options.algorithms ?? ['HS256'];
+      if (algorithms.length === 0 || algorithms.some((alg) => !HMAC_ALGORITHMS.includes(alg))) {
+        throw new Error('ws-auth: a JwtVerifier secret takes HS256, HS384 or HS512 only');
+      }
+      return algorithms;
+    }
+    const algorithms = options.algorithms ?? [];
+    if (algorithms.length === 0 || algorithms.some((alg) => HMAC_ALGORITHMS.includes(alg) || /^none$/i.test(alg))) {
+      throw new Error('ws-auth: a JwtVerifier publicKey needs an explicit list of RS/PS/ES algorithms');
+    }
+    return algorithms;
+  }
+}

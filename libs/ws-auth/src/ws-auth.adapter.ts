@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { handshakeRejection } from './handshake-rejection.js';
+import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
+import { WsAuthError } from './ws-auth.errors.js';
+import { handshakeOutcomes, setWsAuth } from './ws-auth.state.js';
+
+type WsAdapterOptions = ConstructorParameters<typeof WsAdapter>[1];
+type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
+interface VerifyClientInfo {
+  origin: string;
+  secure: boolean;
+  req: IncomingMessage;
+}
+
+/** Closes a socket that reached the server without a handshake decision (should not happen). */
+const CLOSE_UNAUTHENTICATED = 4401;
+
+/**
+ * `WsAdapter` that authenticates every upgrade to a gateway guarded with
+ * `WsAuthGuard` before the `101`, through `ws`'s `verifyClient`: a refused
+ * request gets 400/401/403/503 and never becomes a socket, so it never
+ * reaches `handleConnection`. Gateways without the guard are served as
+ * `WsAdapter` serves them.
+ *
+ * @example app.useWebSocketAdapter(new WsAuthAdapter(app));
+ */
+export class WsAuthAdapter extends WsAdapter {
+  private readonly authenticator: WsAuthenticator;
+
+  constructor(app: INestApplicationContext, options?: WsAdapterOptions) {
+    super(app, options);
+    try {
+      this.authenticator = app.get(WsAuthenticator, { strict: false });
+    } catch {
+      throw new Error('ws-auth: WsAuthAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
+    }
+  }
+
+  override create(port: number, options: Record<string, any> = {}): any {
+    const policy = this.authenticator.policyFor(port, options.path);
+    if (!policy) {
+      return super.create(port, options);
+    }
+    const server = super.create(port, {
+      ...options,
+      verifyClient: (info: VerifyClientInfo, callback: VerifyClientCallback) =>
+        void this.verifyHandshake(info.req, policy, callback),
+      // Never let ws echo the first offered protocol: it may be the token.
+      handleProtocols: (_: Set<string>, request: IncomingMessage) =>
+        handshakeOutcomes.get(request)?.protocol ?? false,
+    });
+    // Registered before Nest binds handleConnection, so the principal is
+    // already on the client there.
+    server.on('connection', (client: { close(code: number, reason?: string): void }, request: IncomingMessage) => {
+      const outcome = handshakeOutcomes.get(request);
+      if (outcome) {
+        setWsAuth(client, outcome.auth);
+      } else {
+        client.close(CLOSE_UNAUTHENTICATED, 'Unauthorized');
+      }
+    });
+    return server;
+  }
+
+  private async verifyHandshake(
+    request: IncomingMessage,
+    policy: ResolvedPolicy,
+    callback: VerifyClientCallback,
+  ): Promise<void> {
+    try {
+      handshakeOutcomes.set(request, await this.authenticator.authenticateHandshake(request, policy));
+      callback(true);
+    } catch (error) {
+      const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
+      this.authenticator.logRefusal(refusal, policy.gateway);
+      const { status, message, headers } = handshakeRejection(refusal, this.authenticator.realm);
+      callback(false, status, message, headers);
+    }
+  }
+}

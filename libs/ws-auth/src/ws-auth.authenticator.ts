@@ -1,0 +1,199 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { resolveSource } from './extractors/credential-sources.js';
+import { parseOfferedProtocols } from './extractors/subprotocol.extractor.js';
+import { GatewayPolicyExplorer, type GuardedGateway } from './gateway-policy.explorer.js';
+import type { WsCredentialSource } from './interfaces/credential-source.interface.js';
+import type { WsAuthModuleOptions } from './interfaces/ws-auth-options.interface.js';
+import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
+import type { WsVerifiedToken } from './interfaces/token-verifier.interface.js';
+import {
+  DEFAULT_MAX_PROTOCOLS,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  DEFAULT_REALM,
+  DEFAULT_VERIFY_TIMEOUT_MS,
+  WS_AUTH_OPTIONS,
+} from './ws-auth.constants.js';
+import { WsAuthError } from './ws-auth.errors.js';
+import type { HandshakeOutcome } from './ws-auth.state.js';
+
+/** A guarded gateway's policy with its sources resolved, built once per server. */
+export interface ResolvedPolicy {
+  readonly gateway: GuardedGateway;
+  readonly sources: readonly WsCredentialSource[];
+  readonly protocols: readonly string[];
+}
+
+const DEFAULT_SOURCES = ['header', 'protocol'] as const;
+
+/**
+ * Decides a handshake: origin, then the one credential among the gateway's
+ * sources, then the verifiers. Everything here runs before the `101`.
+ */
+@Injectable()
+export class WsAuthenticator implements OnApplicationBootstrap {
+  readonly realm: string;
+  private readonly logger = new Logger('WsAuth');
+  private readonly allowedOrigins?: ReadonlySet<string>;
+  private readonly maxTokenLength: number;
+  private readonly maxProtocols: number;
+  private readonly verifyTimeoutMs: number;
+  private readonly served = new Set<GuardedGateway>();
+
+  constructor(
+    @Inject(WS_AUTH_OPTIONS) private readonly options: WsAuthModuleOptions,
+    private readonly explorer: GatewayPolicyExplorer,
+  ) {
+    if (!options.verifiers?.length) {
+      throw new Error('ws-auth: WsAuthModule needs at least one verifier');
+    }
+    this.realm = options.realm ?? DEFAULT_REALM;
+    if (!/^[\x20-\x7e]*$/.test(this.realm) || /["\\]/.test(this.realm)) {
+      throw new Error('ws-auth: realm must be printable ASCII without quotes or backslashes');
+    }
+    if (options.allowedOrigins) {
+      for (const origin of options.allowedOrigins) {
+        if (new URL(origin).origin !== origin) {
+          throw new Error(`ws-auth: allowed origin "${origin}" is not an origin (scheme://host[:port], no path)`);
+        }
+      }
+      this.allowedOrigins = new Set(options.allowedOrigins);
+    }
+    this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+    this.maxProtocols = options.maxProtocols ?? DEFAULT_MAX_PROTOCOLS;
+    this.verifyTimeoutMs = options.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  }
+
+  /** The resolved policy of a server, or `undefined` for a public one. Called by the adapter. */
+  policyFor(port: number, path: string | undefined): ResolvedPolicy | undefined {
+    const gateway = this.explorer.find(port, path);
+    if (!gateway) {
+      return undefined;
+    }
+    this.served.add(gateway);
+    const protocols = gateway.policy.protocols ?? this.options.protocols ?? [];
+    const specs = gateway.policy.sources ?? this.options.sources ?? DEFAULT_SOURCES;
+    return { gateway, protocols, sources: specs.map((spec) => resolveSource(spec, protocols)) };
+  }
+
+  /** Fails the bootstrap when a guarded gateway is served by another adapter: never open by mistake. */
+  onApplicationBootstrap(): void {
+    const unserved = this.explorer.guardedGateways().filter((gateway) => !this.served.has(gateway));
+    if (unserved.length > 0) {
+      const names = unserved.map((gateway) => gateway.name).join(', ');
+      throw new Error(
+        `ws-auth: ${names} ${unserved.length > 1 ? 'are' : 'is'} guarded with WsAuthGuard, but the app's ` +
+          'WebSocket adapter is not WsAuthAdapter, so handshakes would not be authenticated. ' +
+          'Call app.useWebSocketAdapter(new WsAuthAdapter(app)) before app.listen().',
+      );
+    }
+  }
+
+  /** Judges an upgrade request. Throws `WsAuthError`; never returns without a principal. */
+  async authenticateHandshake(request: IncomingMessage, policy: ResolvedPolicy): Promise<HandshakeOutcome> {
+    // Caps and cheap checks first: nothing below costs a verification.
+    const offered = parseOfferedProtocols(request, policy.protocols);
+    if (offered.offered.length > this.maxProtocols) {
+      throw new WsAuthError('invalid_request', 'Too many subprotocols');
+    }
+    const originAllowed = this.checkOrigin(request.headers.origin);
+
+    const found: Array<{ source: WsCredentialSource; credential: string }> = [];
+    for (const source of policy.sources) {
+      const credential = source.extract(request);
+      if (credential === null || credential === undefined) {
+        continue;
+      }
+      if (source.ambient && !originAllowed) {
+        continue; // an ambient cookie proves nothing without an allowed Origin
+      }
+      found.push({ source, credential });
+    }
+    if (found.length === 0) {
+      throw new WsAuthError('missing_credential');
+    }
+    if (found.length > 1) {
+      throw new WsAuthError('invalid_request', 'More than one credential was sent');
+    }
+    const [{ source, credential }] = found;
+    const auth = await this.authenticate(credential, request, source);
+    return { auth, protocol: offered.selected };
+  }
+
+  /**
+   * Verifies one credential from a source: the handshake uses it, and so do
+   * in-band `auth` messages. Bounded in time: what cannot answer is `unavailable`.
+   */
+  async authenticate(credential: string, request: IncomingMessage, source: WsCredentialSource): Promise<WsAuthInfo> {
+    if (credential.length === 0 || credential.length > this.maxTokenLength) {
+      throw new WsAuthError('invalid_token', 'The credential is empty or too long');
+    }
+    const work = source.authenticate ? source.authenticate(credential, request) : this.verifyToken(credential, request);
+    const verified = await this.withinTimeout(work);
+    if (verified.expiresAt !== undefined && verified.expiresAt <= Date.now()) {
+      throw new WsAuthError('invalid_token', 'The credential has expired');
+    }
+    return {
+      principal: verified.principal,
+      subject: verified.subject,
+      sessionId: verified.sessionId,
+      scopes: verified.scopes ?? [],
+      expiresAt: verified.expiresAt,
+      source: source.name,
+    };
+  }
+
+  private async verifyToken(token: string, request: IncomingMessage): Promise<WsVerifiedToken> {
+    for (const verifier of this.options.verifiers) {
+      let verified: WsVerifiedToken | null;
+      try {
+        verified = await verifier.verify(token, request);
+      } catch (error) {
+        throw error instanceof WsAuthError ? error : new WsAuthError('invalid_token', undefined, { cause: error });
+      }
+      if (verified) {
+        if (typeof verified.subject !== 'string' || verified.subject.length === 0) {
+          throw new WsAuthError('invalid_token', 'The verified token has no subject');
+        }
+        return verified;
+      }
+    }
+    throw new WsAuthError('invalid_token', 'No verifier recognised the token');
+  }
+
+  /** `true` for an allowed Origin, `false` for none; throws for a foreign one. */
+  private checkOrigin(origin: string | undefined): boolean {
+    if (origin === undefined) {
+      return false; // a non-browser client: judged by its credential alone
+    }
+    if (!this.allowedOrigins) {
+      return false; // any Origin may connect, but none makes an ambient credential trustworthy
+    }
+    if (!this.allowedOrigins.has(origin)) {
+      throw new WsAuthError('origin_not_allowed');
+    }
+    return true;
+  }
+
+  private withinTimeout<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new WsAuthError('unavailable', 'Verification timed out')),
+        this.verifyTimeoutMs,
+      );
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Logs a refusal without the credential: only the code, the gateway and the cause's kind. */
+  logRefusal(error: WsAuthError, gateway: GuardedGateway): void {
+    const message = `Handshake refused on ${gateway.path}: ${error.code}`;
+    if (error.code === 'unavailable') {
+      const cause = error.cause instanceof Error ? ` (${error.cause.name})` : '';
+      this.logger.warn(`${message}${cause}`);
+    } else {
+      this.logger.debug?.(message);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** Injection token of the resolved module options. */
+export const WS_AUTH_OPTIONS = Symbol('WS_AUTH_OPTIONS');
+
+/** Class metadata written by `@WsAuth()`: a gateway's credential policy. */
+export const WS_AUTH_POLICY_METADATA = 'ws-auth:policy';
+
+/** Handler or class metadata written by `@WsScopes()`. */
+export const WS_AUTH_SCOPES_METADATA = 'ws-auth:scopes';
+
+/** The subprotocol a browser offers beside its token: `new WebSocket(url, ['access_token', jwt])`. */
+export const ACCESS_TOKEN_PROTOCOL = 'access_token';
+
+/** Prefix of the single-entry subprotocol form used by Kubernetes and Phoenix 1.8. */
+export const BEARER_PROTOCOL_PREFIX = 'base64url.bearer.';
+
+export const DEFAULT_REALM = 'ws';
+export const DEFAULT_MAX_TOKEN_LENGTH = 8 * 1024;
+export const DEFAULT_MAX_PROTOCOLS = 16;
+export const DEFAULT_VERIFY_TIMEOUT_MS = 1000;
+export const DEFAULT_CLOCK_TOLERANCE_SEC = 5;

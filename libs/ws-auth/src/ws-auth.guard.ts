@@ -1,0 +1,56 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { WsException } from '@nestjs/websockets';
+import { WS_AUTH_SCOPES_METADATA } from './ws-auth.constants.js';
+import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
+import { getWsAuth } from './ws-auth.state.js';
+
+/**
+ * On a gateway class, `@UseGuards(WsAuthGuard)` does two things: the adapter
+ * authenticates the gateway's handshakes, and every message handler runs only
+ * for a socket whose credential is still valid and grants the handler's
+ * `@WsScopes()`. A refused message gets `{"event":"exception","data":{...}}`
+ * and the socket stays open.
+ *
+ * The protected methods are the extension points, as in `@nestjs/throttler`.
+ */
+@Injectable()
+export class WsAuthGuard implements CanActivate {
+  constructor(protected readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'ws') {
+      throw new Error('ws-auth: WsAuthGuard guards WebSocket gateways only');
+    }
+    const auth = this.getAuth(context);
+    if (!auth || this.isExpired(auth)) {
+      throw new WsException({ status: 'error', message: 'Unauthorized' });
+    }
+    const required = this.getRequiredScopes(context);
+    if (!this.hasScopes(auth, required)) {
+      throw new WsException({ status: 'error', message: 'Forbidden', error: 'insufficient_scope' });
+    }
+    return true;
+  }
+
+  protected getAuth(context: ExecutionContext): WsAuthInfo | undefined {
+    return getWsAuth(context.switchToWs().getClient());
+  }
+
+  protected isExpired(auth: WsAuthInfo): boolean {
+    return auth.expiresAt !== undefined && auth.expiresAt <= Date.now();
+  }
+
+  protected getRequiredScopes(context: ExecutionContext): readonly string[] {
+    return (
+      this.reflector.getAllAndOverride<string[] | undefined>(WS_AUTH_SCOPES_METADATA, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? []
+    );
+  }
+
+  protected hasScopes(auth: WsAuthInfo, required: readonly string[]): boolean {
+    return required.every((scope) => auth.scopes.includes(scope));
+  }
+}
