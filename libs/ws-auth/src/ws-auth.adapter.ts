@@ -1,7 +1,9 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { handshakeRejection } from './handshake-rejection.js';
+import type { OfferedProtocols } from './extractors/subprotocol.extractor.js';
+import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
 import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
 import { WsAuthError } from './ws-auth.errors.js';
 import { handshakeOutcomes, setWsAuth } from './ws-auth.state.js';
@@ -51,6 +53,7 @@ export class WsAuthAdapter extends WsAdapter {
       handleProtocols: (_: Set<string>, request: IncomingMessage) =>
         handshakeOutcomes.get(request)?.protocol ?? false,
     });
+    this.inspectBeforeWs(server, policy);
     // Registered before Nest binds handleConnection, so the principal is
     // already on the client there.
     server.on('connection', (client: { close(code: number, reason?: string): void }, request: IncomingMessage) => {
@@ -64,19 +67,60 @@ export class WsAuthAdapter extends WsAdapter {
     return server;
   }
 
+  /**
+   * Runs the synchronous checks (subprotocol caps and ambiguity) before `ws`
+   * parses the request, so those refusals carry `WWW-Authenticate` too.
+   */
+  private inspectBeforeWs(server: UpgradeHandler, policy: ResolvedPolicy): void {
+    const handleUpgrade = server.handleUpgrade.bind(server);
+    server.handleUpgrade = (request, socket, head, callback) => {
+      try {
+        offeredProtocols.set(request, this.authenticator.inspectProtocols(request, policy));
+      } catch (error) {
+        const { status, message, headers } = this.refuse(error, policy);
+        writeRefusal(socket, status, message, headers);
+        return;
+      }
+      handleUpgrade(request, socket, head, callback);
+    };
+  }
+
   private async verifyHandshake(
     request: IncomingMessage,
     policy: ResolvedPolicy,
     callback: VerifyClientCallback,
   ): Promise<void> {
     try {
-      handshakeOutcomes.set(request, await this.authenticator.authenticateHandshake(request, policy));
+      const offered = offeredProtocols.get(request) ?? this.authenticator.inspectProtocols(request, policy);
+      handshakeOutcomes.set(request, await this.authenticator.authenticateHandshake(request, policy, offered));
       callback(true);
     } catch (error) {
-      const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
-      this.authenticator.logRefusal(refusal, policy.gateway);
-      const { status, message, headers } = handshakeRejection(refusal, this.authenticator.realm);
+      const { status, message, headers } = this.refuse(error, policy);
       callback(false, status, message, headers);
     }
   }
+
+  private refuse(error: unknown, policy: ResolvedPolicy): HandshakeRejection {
+    const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
+    this.authenticator.logRefusal(refusal, policy.gateway);
+    return handshakeRejection(refusal, this.authenticator.realm);
+  }
+}
+
+interface UpgradeHandler {
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, callback: (client: unknown) => void): void;
+}
+
+const offeredProtocols = new WeakMap<IncomingMessage, OfferedProtocols>();
+
+/** The answer `ws` itself writes for a refused handshake (its `abortHandshake`). */
+function writeRefusal(socket: Duplex, status: number, message: string, headers: Record<string, string>): void {
+  const lines = Object.entries({
+    Connection: 'close',
+    'Content-Type': 'text/html',
+    'Content-Length': String(Buffer.byteLength(message)),
+    ...headers,
+  }).map(([name, value]) => `${name}: ${value}`);
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('\r\n')}\r\n\r\n${message}`);
 }

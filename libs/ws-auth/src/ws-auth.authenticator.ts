@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { resolveSource } from './extractors/credential-sources.js';
-import { parseOfferedProtocols } from './extractors/subprotocol.extractor.js';
+import { parseOfferedProtocols, type OfferedProtocols } from './extractors/subprotocol.extractor.js';
 import { GatewayPolicyExplorer, type GuardedGateway } from './gateway-policy.explorer.js';
 import type { WsCredentialSource } from './interfaces/credential-source.interface.js';
 import type { WsAuthModuleOptions } from './interfaces/ws-auth-options.interface.js';
@@ -89,13 +89,25 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     }
   }
 
-  /** Judges an upgrade request. Throws `WsAuthError`; never returns without a principal. */
-  async authenticateHandshake(request: IncomingMessage, policy: ResolvedPolicy): Promise<HandshakeOutcome> {
-    // Caps and cheap checks first: nothing below costs a verification.
+  /**
+   * Reads the offered subprotocols, synchronously: the adapter calls it before
+   * `ws` parses them, because `ws` refuses a repeated protocol (the marker
+   * offered twice) with a bare 400 that carries no `WWW-Authenticate`.
+   */
+  inspectProtocols(request: IncomingMessage, policy: ResolvedPolicy): OfferedProtocols {
     const offered = parseOfferedProtocols(request, policy.protocols);
     if (offered.offered.length > this.maxProtocols) {
       throw new WsAuthError('invalid_request', 'Too many subprotocols');
     }
+    return offered;
+  }
+
+  /** Judges an upgrade request. Throws `WsAuthError`; never returns without a principal. */
+  async authenticateHandshake(
+    request: IncomingMessage,
+    policy: ResolvedPolicy,
+    offered: OfferedProtocols,
+  ): Promise<HandshakeOutcome> {
     const originAllowed = this.checkOrigin(request.headers.origin);
 
     const found: Array<{ source: WsCredentialSource; credential: string }> = [];
