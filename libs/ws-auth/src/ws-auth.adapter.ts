@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { OfferedProtocols } from './extractors/subprotocol.extractor.js';
 import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
@@ -33,11 +34,25 @@ export class WsAuthAdapter extends WsAdapter {
 
   constructor(app: INestApplicationContext, options?: WsAdapterOptions) {
     super(app, options);
-    try {
-      this.authenticator = app.get(WsAuthenticator, { strict: false });
-    } catch {
+    const authenticator = WsAuthAdapter.findAuthenticator(app);
+    if (!authenticator) {
       throw new Error('ws-auth: WsAuthAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
     }
+    this.authenticator = authenticator;
+  }
+
+  /**
+   * Looked up through the module graph rather than `app.get()`: a failed
+   * `app.get()` makes NestFactory's proxy exit the process instead of throwing.
+   */
+  private static findAuthenticator(app: INestApplicationContext): WsAuthenticator | undefined {
+    for (const module of app.get(ModulesContainer).values()) {
+      const instance = module.providers.get(WsAuthenticator)?.instance;
+      if (instance instanceof WsAuthenticator) {
+        return instance;
+      }
+    }
+    return undefined;
   }
 
   override create(port: number, options: Record<string, any> = {}): any {
