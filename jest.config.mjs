@@ -11,5 +11,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
+  // The packaging test installs the packed library here while it runs.
+  modulePathIgnorePatterns: ['<rootDir>/test/.consumer'],
   testTimeout: 20000,
 };

@@ -23,3 +23,4 @@ export { PassportVerifier, type PassportVerifierOptions } from './verifiers/pass
 export type { WsTokenVerifier, WsVerifiedToken } from './interfaces/token-verifier.interface.js';
 export type { WsCredentialSource, WsTokenExtractor, WsBuiltInSourceName } from './interfaces/credential-source.interface.js';
 export type { WsAuthModuleOptions, WsAuthModuleAsyncOptions, WsAuthPolicy } from './interfaces/ws-auth-options.interface.js';
+export type { JwtClaims } from './verifiers/claims.js';
