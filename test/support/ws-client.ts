@@ -97,3 +97,29 @@ export function closed(socket: WebSocket, timeoutMs = 5000): Promise<{ code: num
     });
   });
 }
+
+/** Resolves with the next frame of one event, skipping others (such as `auth_expiring` hints). */
+export function waitFor(socket: WebSocket, event: string, timeoutMs = 3000): Promise<{ event: string; data: any }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off('message', onMessage);
+      reject(new Error(`No ${event} frame within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (data: WebSocket.RawData) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.event === event) {
+        clearTimeout(timer);
+        socket.off('message', onMessage);
+        resolve(frame);
+      }
+    };
+    socket.on('message', onMessage);
+  });
+}
+
+/** Sends `{event, data}` and waits for the reply of event `replyEvent`. */
+export function exchange(socket: WebSocket, event: string, data: unknown, replyEvent = event): Promise<{ event: string; data: any }> {
+  const reply = waitFor(socket, replyEvent);
+  socket.send(JSON.stringify({ event, data }));
+  return reply;
+}

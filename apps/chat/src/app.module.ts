@@ -7,6 +7,7 @@ import { UsersService } from './auth/users.service.js';
 import type { ChatConfig } from './chat.config.js';
 import { CHAT_CONFIG } from './chat.constants.js';
 import { ChatGateway } from './chat/chat.gateway.js';
+import { FeedGateway } from './feed/feed.gateway.js';
 import { RoomsService } from './chat/rooms.service.js';
 
 /** Own tokens may drift this far from our clock (CONTRACT.md: at most 5 s). */
@@ -21,6 +22,7 @@ export class AppModule {
         JwtModule.register({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } }),
         WsAuthModule.forRoot({
           allowedOrigins: config.allowedOrigins,
+          firstMessageTimeoutMs: config.authTimeoutMs,
           verifiers: [
             new JwtVerifier({
               secret: config.jwtSecret,
@@ -32,7 +34,7 @@ export class AppModule {
         }),
       ],
       controllers: [AuthController],
-      providers: [{ provide: CHAT_CONFIG, useValue: config }, UsersService, AuthService, RoomsService, ChatGateway],
+      providers: [{ provide: CHAT_CONFIG, useValue: config }, UsersService, AuthService, RoomsService, ChatGateway, FeedGateway],
     };
   }
 }

@@ -4,6 +4,12 @@ export { WsAuthGuard } from './ws-auth.guard.js';
 export { WsAuthenticator } from './ws-auth.authenticator.js';
 export { WsAuthError, type WsAuthErrorCode } from './ws-auth.errors.js';
 export { getWsAuth } from './ws-auth.state.js';
+export { WsCloseCode } from './ws-auth.close-codes.js';
+export { WsSessionService } from './sessions/ws-session.service.js';
+export { MemorySessionStore } from './sessions/memory-session.store.js';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './sessions/redis-session.store.js';
+export type { SessionStore } from './sessions/session-store.interface.js';
+export type { SessionEvent, RevocationSubject } from './sessions/session-event.js';
 export { WS_AUTH_OPTIONS, ACCESS_TOKEN_PROTOCOL, BEARER_PROTOCOL_PREFIX } from './ws-auth.constants.js';
 
 export { WsAuth } from './decorators/ws-auth.decorator.js';

@@ -3,11 +3,16 @@ import type { Duplex } from 'node:stream';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { WebSocket } from 'ws';
 import type { OfferedProtocols } from './extractors/subprotocol.extractor.js';
 import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
+import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
 import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
+import { AUTH_EVENT } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
-import { handshakeOutcomes, setWsAuth } from './ws-auth.state.js';
+import { getWsAuth, handshakeOutcomes } from './ws-auth.state.js';
 
 type WsAdapterOptions = ConstructorParameters<typeof WsAdapter>[1];
 type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
@@ -16,9 +21,10 @@ interface VerifyClientInfo {
   secure: boolean;
   req: IncomingMessage;
 }
-
-/** Closes a socket that reached the server without a handshake decision (should not happen). */
-const CLOSE_UNAUTHENTICATED = 4401;
+interface GuardedServer {
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, callback: (client: WebSocket) => void): void;
+  emit(event: string | symbol, ...args: any[]): boolean;
+}
 
 /**
  * `WsAdapter` that authenticates every upgrade to a gateway guarded with
@@ -31,28 +37,17 @@ const CLOSE_UNAUTHENTICATED = 4401;
  */
 export class WsAuthAdapter extends WsAdapter {
   private readonly authenticator: WsAuthenticator;
+  private readonly lifecycle: WsConnectionLifecycle;
 
   constructor(app: INestApplicationContext, options?: WsAdapterOptions) {
     super(app, options);
-    const authenticator = WsAuthAdapter.findAuthenticator(app);
-    if (!authenticator) {
+    const authenticator = WsAuthAdapter.find(app, WsAuthenticator);
+    const lifecycle = WsAuthAdapter.find(app, WsConnectionLifecycle);
+    if (!authenticator || !lifecycle) {
       throw new Error('ws-auth: WsAuthAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
     }
     this.authenticator = authenticator;
-  }
-
-  /**
-   * Looked up through the module graph rather than `app.get()`: a failed
-   * `app.get()` makes NestFactory's proxy exit the process instead of throwing.
-   */
-  private static findAuthenticator(app: INestApplicationContext): WsAuthenticator | undefined {
-    for (const module of app.get(ModulesContainer).values()) {
-      const instance = module.providers.get(WsAuthenticator)?.instance;
-      if (instance instanceof WsAuthenticator) {
-        return instance;
-      }
-    }
-    return undefined;
+    this.lifecycle = lifecycle;
   }
 
   override create(port: number, options: Record<string, any> = {}): any {
@@ -60,33 +55,42 @@ export class WsAuthAdapter extends WsAdapter {
     if (!policy) {
       return super.create(port, options);
     }
-    const server = super.create(port, {
+    const server: GuardedServer = super.create(port, {
       ...options,
       verifyClient: (info: VerifyClientInfo, callback: VerifyClientCallback) =>
         void this.verifyHandshake(info.req, policy, callback),
       // Never let ws echo the first offered protocol: it may be the token.
-      handleProtocols: (_: Set<string>, request: IncomingMessage) =>
-        handshakeOutcomes.get(request)?.protocol ?? false,
+      handleProtocols: (_: Set<string>, request: IncomingMessage) => offeredProtocols.get(request)?.selected ?? false,
     });
     this.inspectBeforeWs(server, policy);
-    // Registered before Nest binds handleConnection, so the principal is
-    // already on the client there.
-    server.on('connection', (client: { close(code: number, reason?: string): void }, request: IncomingMessage) => {
-      const outcome = handshakeOutcomes.get(request);
-      if (outcome) {
-        setWsAuth(client, outcome.auth);
-      } else {
-        client.close(CLOSE_UNAUTHENTICATED, 'Unauthorized');
-      }
-    });
+    this.admitThroughLifecycle(server, policy);
     return server;
+  }
+
+  /** Guarded sockets also answer in-band `auth` (refresh); a gateway's own `auth` handler is not used. */
+  override bindMessageHandlers(
+    client: WebSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: any) => Observable<any>,
+  ): void {
+    if (!getWsAuth(client)) {
+      return super.bindMessageHandlers(client, handlers, transform);
+    }
+    const refresh: MessageMappingProperties = {
+      message: AUTH_EVENT,
+      methodName: AUTH_EVENT,
+      callback: (data: unknown) => this.lifecycle.refresh(client, data),
+      isAckHandledManually: false,
+    };
+    super.bindMessageHandlers(client, [...handlers.filter((handler) => handler.message !== AUTH_EVENT), refresh], transform);
   }
 
   /**
    * Runs the synchronous checks (subprotocol caps and ambiguity) before `ws`
-   * parses the request, so those refusals carry `WWW-Authenticate` too.
+   * parses the request, so those refusals carry `WWW-Authenticate` too: `ws`
+   * answers a repeated protocol with a bare 400.
    */
-  private inspectBeforeWs(server: UpgradeHandler, policy: ResolvedPolicy): void {
+  private inspectBeforeWs(server: GuardedServer, policy: ResolvedPolicy): void {
     const handleUpgrade = server.handleUpgrade.bind(server);
     server.handleUpgrade = (request, socket, head, callback) => {
       try {
@@ -100,19 +104,58 @@ export class WsAuthAdapter extends WsAdapter {
     };
   }
 
+  /**
+   * Withholds the server's `connection` event (what runs `handleConnection`
+   * and binds handlers) until the socket is authenticated: a pending socket
+   * reaches the gateway only after its `auth` frame, a refused one never.
+   */
+  private admitThroughLifecycle(server: GuardedServer, policy: ResolvedPolicy): void {
+    const emit = server.emit.bind(server);
+    server.emit = (event, ...args) => {
+      if (event !== 'connection') {
+        return emit(event, ...args);
+      }
+      const [socket, request] = args as [WebSocket, IncomingMessage];
+      this.lifecycle.admit(socket, request, handshakeOutcomes.get(request), policy.gateway.policy, () =>
+        emit('connection', socket, request),
+      );
+      return true;
+    };
+  }
+
   private async verifyHandshake(
     request: IncomingMessage,
     policy: ResolvedPolicy,
     callback: VerifyClientCallback,
   ): Promise<void> {
+    const offered = offeredProtocols.get(request);
+    const protocol = offered?.selected ?? false;
+    const { firstMessage, acceptThenClose } = policy.gateway.policy;
     try {
-      const offered = offeredProtocols.get(request) ?? this.authenticator.inspectProtocols(request, policy);
-      handshakeOutcomes.set(request, await this.authenticator.authenticateHandshake(request, policy, offered));
-      callback(true);
+      const auth = await this.authenticator.authenticateHandshake(request, policy);
+      handshakeOutcomes.set(request, { kind: 'authenticated', auth, protocol });
+      return callback(true);
     } catch (error) {
-      const { status, message, headers } = this.refuse(error, policy);
-      callback(false, status, message, headers);
+      const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
+      if (refusal.code === 'missing_credential' && firstMessage) {
+        if (!this.lifecycle.acceptsPending()) {
+          return this.reject(new WsAuthError('unavailable', 'Too many pending sockets'), policy, callback);
+        }
+        handshakeOutcomes.set(request, { kind: 'pending', protocol });
+        return callback(true);
+      }
+      if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
+        this.authenticator.logRefusal(refusal, policy.gateway);
+        handshakeOutcomes.set(request, { kind: 'refused', error: refusal, protocol });
+        return callback(true);
+      }
+      this.reject(refusal, policy, callback);
     }
+  }
+
+  private reject(error: unknown, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
+    const { status, message, headers } = this.refuse(error, policy);
+    callback(false, status, message, headers);
   }
 
   private refuse(error: unknown, policy: ResolvedPolicy): HandshakeRejection {
@@ -120,10 +163,20 @@ export class WsAuthAdapter extends WsAdapter {
     this.authenticator.logRefusal(refusal, policy.gateway);
     return handshakeRejection(refusal, this.authenticator.realm);
   }
-}
 
-interface UpgradeHandler {
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, callback: (client: unknown) => void): void;
+  /**
+   * Looked up through the module graph rather than `app.get()`: a failed
+   * `app.get()` makes NestFactory's proxy exit the process instead of throwing.
+   */
+  private static find<T>(app: INestApplicationContext, type: abstract new (...args: any[]) => T): T | undefined {
+    for (const module of app.get(ModulesContainer).values()) {
+      const instance = module.providers.get(type)?.instance;
+      if (instance instanceof type) {
+        return instance;
+      }
+    }
+    return undefined;
+  }
 }
 
 const offeredProtocols = new WeakMap<IncomingMessage, OfferedProtocols>();

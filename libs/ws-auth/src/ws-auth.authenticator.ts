@@ -13,9 +13,10 @@ import {
   DEFAULT_REALM,
   DEFAULT_VERIFY_TIMEOUT_MS,
   WS_AUTH_OPTIONS,
+  WS_AUTH_SESSION_STORE,
 } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
-import type { HandshakeOutcome } from './ws-auth.state.js';
+import type { SessionStore } from './sessions/session-store.interface.js';
 
 /** A guarded gateway's policy with its sources resolved, built once per server. */
 export interface ResolvedPolicy {
@@ -42,6 +43,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
 
   constructor(
     @Inject(WS_AUTH_OPTIONS) private readonly options: WsAuthModuleOptions,
+    @Inject(WS_AUTH_SESSION_STORE) private readonly sessions: SessionStore,
     private readonly explorer: GatewayPolicyExplorer,
   ) {
     if (!options.verifiers?.length) {
@@ -103,11 +105,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
   }
 
   /** Judges an upgrade request. Throws `WsAuthError`; never returns without a principal. */
-  async authenticateHandshake(
-    request: IncomingMessage,
-    policy: ResolvedPolicy,
-    offered: OfferedProtocols,
-  ): Promise<HandshakeOutcome> {
+  async authenticateHandshake(request: IncomingMessage, policy: ResolvedPolicy): Promise<WsAuthInfo> {
     const originAllowed = this.checkOrigin(request.headers.origin);
 
     const found: Array<{ source: WsCredentialSource; credential: string }> = [];
@@ -128,8 +126,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
       throw new WsAuthError('invalid_request', 'More than one credential was sent');
     }
     const [{ source, credential }] = found;
-    const auth = await this.authenticate(credential, request, source);
-    return { auth, protocol: offered.selected };
+    return this.authenticate(credential, request, source);
   }
 
   /**
@@ -140,19 +137,34 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     if (credential.length === 0 || credential.length > this.maxTokenLength) {
       throw new WsAuthError('invalid_token', 'The credential is empty or too long');
     }
-    const work = source.authenticate ? source.authenticate(credential, request) : this.verifyToken(credential, request);
-    const verified = await this.withinTimeout(work);
-    if (verified.expiresAt !== undefined && verified.expiresAt <= Date.now()) {
-      throw new WsAuthError('invalid_token', 'The credential has expired');
-    }
+    const verified = await this.withinTimeout(this.verifyAndCheckRevocation(credential, request, source));
     return {
       principal: verified.principal,
       subject: verified.subject,
       sessionId: verified.sessionId,
       scopes: verified.scopes ?? [],
       expiresAt: verified.expiresAt,
+      issuedAt: verified.issuedAt,
       source: source.name,
     };
+  }
+
+  private async verifyAndCheckRevocation(
+    credential: string,
+    request: IncomingMessage,
+    source: WsCredentialSource,
+  ): Promise<WsVerifiedToken> {
+    const verified = source.authenticate
+      ? await source.authenticate(credential, request)
+      : await this.verifyToken(credential, request);
+    // Our server's clock decides: a socket past its exp would be closed at once anyway.
+    if (verified.expiresAt !== undefined && verified.expiresAt <= Date.now()) {
+      throw new WsAuthError('invalid_token', 'The credential has expired');
+    }
+    if (await this.sessions.isRevoked(verified)) {
+      throw new WsAuthError('invalid_token', 'The session was revoked');
+    }
+    return verified;
   }
 
   private async verifyToken(token: string, request: IncomingMessage): Promise<WsVerifiedToken> {

@@ -18,3 +18,14 @@ export const DEFAULT_MAX_TOKEN_LENGTH = 8 * 1024;
 export const DEFAULT_MAX_PROTOCOLS = 16;
 export const DEFAULT_VERIFY_TIMEOUT_MS = 1000;
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
+
+/** Injection token of the `SessionStore` (revocations and session events). */
+export const WS_AUTH_SESSION_STORE = Symbol('WS_AUTH_SESSION_STORE');
+
+/** Defaults of first-message authentication (`@WsAuth({ firstMessage: true })`). */
+export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_PENDING_SOCKETS = 1000;
+export const MAX_PENDING_FRAME_BYTES = 16 * 1024;
+
+/** The event of in-band authentication, first-message or refresh. */
+export const AUTH_EVENT = 'auth';

@@ -3,7 +3,11 @@ import { DiscoveryModule } from '@nestjs/core';
 import { GatewayPolicyExplorer } from './gateway-policy.explorer.js';
 import type { WsAuthModuleAsyncOptions, WsAuthModuleOptions } from './interfaces/ws-auth-options.interface.js';
 import { WsAuthenticator } from './ws-auth.authenticator.js';
-import { WS_AUTH_OPTIONS } from './ws-auth.constants.js';
+import { MemorySessionStore } from './sessions/memory-session.store.js';
+import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
+import { WsSessionRegistry } from './sessions/ws-session.registry.js';
+import { WsSessionService } from './sessions/ws-session.service.js';
+import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from './ws-auth.constants.js';
 
 /**
  * Global module: import it once in the root module, then guard gateways with
@@ -30,8 +34,20 @@ export class WsAuthModule {
       module: WsAuthModule,
       global: true,
       imports: [DiscoveryModule, ...imports],
-      providers: [...optionProviders, GatewayPolicyExplorer, WsAuthenticator],
-      exports: [WS_AUTH_OPTIONS, WsAuthenticator],
+      providers: [
+        ...optionProviders,
+        {
+          provide: WS_AUTH_SESSION_STORE,
+          useFactory: (options: WsAuthModuleOptions) => options.sessions?.store ?? new MemorySessionStore(),
+          inject: [WS_AUTH_OPTIONS],
+        },
+        GatewayPolicyExplorer,
+        WsAuthenticator,
+        WsSessionRegistry,
+        WsConnectionLifecycle,
+        WsSessionService,
+      ],
+      exports: [WS_AUTH_OPTIONS, WsAuthenticator, WsSessionService],
     };
   }
 }

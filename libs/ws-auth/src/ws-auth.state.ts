@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
+import type { WsAuthError } from './ws-auth.errors.js';
 
 // Weak maps rather than properties on the socket: nothing to collide with, and
 // nothing outlives the socket or the upgrade request it came from.
@@ -7,7 +8,7 @@ const sockets = new WeakMap<object, WsAuthInfo>();
 
 /**
  * The authentication of a socket, or `undefined` for a socket that is not
- * (or no longer) authenticated. Usable in `handleConnection(client, req)`.
+ * (or not yet) authenticated. Usable in `handleConnection(client, req)`.
  */
 export function getWsAuth<TPrincipal = unknown>(client: object): WsAuthInfo<TPrincipal> | undefined {
   return sockets.get(client) as WsAuthInfo<TPrincipal> | undefined;
@@ -17,15 +18,13 @@ export function setWsAuth(client: object, info: WsAuthInfo): void {
   sockets.set(client, info);
 }
 
-export function clearWsAuth(client: object): void {
-  sockets.delete(client);
-}
-
 /** What the handshake decided, kept from `verifyClient` until the socket exists. */
-export interface HandshakeOutcome {
-  readonly auth: WsAuthInfo;
-  readonly protocol: string | false;
-}
+export type HandshakeOutcome =
+  | { readonly kind: 'authenticated'; readonly auth: WsAuthInfo; readonly protocol: string | false }
+  /** No credential on a first-message gateway: the socket must send `auth` first. */
+  | { readonly kind: 'pending'; readonly protocol: string | false }
+  /** Refused, but upgraded so a browser can read the close code (`acceptThenClose`). */
+  | { readonly kind: 'refused'; readonly error: WsAuthError; readonly protocol: string | false };
 
 const handshakes = new WeakMap<IncomingMessage, HandshakeOutcome>();
 

@@ -8,6 +8,8 @@ export interface WsVerifiedToken<TPrincipal = unknown> {
   scopes?: readonly string[];
   /** Epoch milliseconds. */
   expiresAt?: number;
+  /** Epoch milliseconds of `iat`. */
+  issuedAt?: number;
 }
 
 /**

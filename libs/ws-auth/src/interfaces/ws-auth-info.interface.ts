@@ -13,6 +13,8 @@ export interface WsAuthInfo<TPrincipal = unknown> {
   readonly scopes: readonly string[];
   /** Epoch milliseconds after which the socket must not be trusted. */
   readonly expiresAt?: number;
-  /** Name of the credential source that authenticated the socket (`header`, `protocol`, ...). */
+  /** Epoch milliseconds of the credential's `iat`, for revocations of every session of a subject. */
+  readonly issuedAt?: number;
+  /** Name of the credential source that authenticated the socket (`header`, `protocol`, `message`, ...). */
   readonly source: string;
 }

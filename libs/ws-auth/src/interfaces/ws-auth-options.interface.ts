@@ -1,5 +1,6 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
 import type { WsSourceSpec } from '../extractors/credential-sources.js';
+import type { SessionStore } from '../sessions/session-store.interface.js';
 import type { WsTokenVerifier } from './token-verifier.interface.js';
 
 /** How one gateway accepts credentials; `@WsAuth()` sets it, the module options give the defaults. */
@@ -12,6 +13,20 @@ export interface WsAuthPolicy {
   sources?: WsSourceSpec[];
   /** The gateway's own subprotocols: never mistaken for a token, selectable beside one. */
   protocols?: string[];
+  /**
+   * Accept a handshake without any credential as a *pending* socket that must
+   * send `{"event":"auth","data":{"token"}}` first (within `timeoutMs`, default
+   * the module's `firstMessageTimeoutMs`). A credential that is present but
+   * bad is still refused at the handshake.
+   */
+  firstMessage?: boolean | { timeoutMs?: number };
+  /**
+   * Browsers see a refused handshake only as close 1006. With this, a refused
+   * credential gets an accepted upgrade closed at once with 4401/4403 (1013
+   * when it could not be judged), which a page can read. The socket never
+   * reaches the gateway. A foreign Origin is still refused with 403.
+   */
+  acceptThenClose?: boolean;
 }
 
 export interface WsAuthModuleOptions extends WsAuthPolicy {
@@ -31,6 +46,16 @@ export interface WsAuthModuleOptions extends WsAuthPolicy {
   maxProtocols?: number;
   /** Bound on verifying one credential; past it the handshake gets 503. Default 1000 ms. */
   verifyTimeoutMs?: number;
+  /** Unauthenticated (pending) sockets allowed at once; past it, handshakes get 503. Default 1000. */
+  maxPendingSockets?: number;
+  /** How long a pending socket may wait before its `auth` frame; then 4408. Default 5000 ms. */
+  firstMessageTimeoutMs?: number;
+  sessions?: {
+    /** Revocations and session events. Default: in-process memory (`MemorySessionStore`). */
+    store?: SessionStore;
+    /** `auth_expiring` is sent this long before `exp` (at most half the token's remaining life). Default 60. */
+    expiringHintSec?: number;
+  };
 }
 
 export interface WsAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {

@@ -44,5 +44,6 @@ export function verifiedFromClaims<TPrincipal>(claims: JwtClaims, principal: TPr
     sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
     scopes: scopesFromClaims(claims),
     expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
+    issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : undefined,
   };
 }

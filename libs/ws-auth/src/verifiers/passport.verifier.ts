@@ -95,5 +95,6 @@ function describeUser(user: unknown, claims: Record<string, unknown>): Omit<WsVe
     sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
     scopes: scopesFromClaims(claims),
     expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
+    issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : undefined,
   };
 }

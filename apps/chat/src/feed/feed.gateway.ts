@@ -1,0 +1,17 @@
+import { UseGuards } from '@nestjs/common';
+import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { WsAuth, WsAuthGuard, WsAuthInfo } from 'nestjs-ws-auth';
+
+/**
+ * Accepts a handshake without a credential too: such a socket is pending
+ * until its first frame, `{"event":"auth","data":{"token"}}`, authenticates it.
+ */
+@WsAuth({ sources: ['header', 'protocol'], firstMessage: true })
+@UseGuards(WsAuthGuard)
+@WebSocketGateway({ path: '/feed' })
+export class FeedGateway {
+  @SubscribeMessage('whoami')
+  whoami(@WsAuthInfo() auth: WsAuthInfo) {
+    return { event: 'whoami', data: { sub: auth.subject, source: auth.source } };
+  }
+}

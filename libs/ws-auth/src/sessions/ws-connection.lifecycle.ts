@@ -1,0 +1,209 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
+import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
+import type { WsAuthModuleOptions, WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
+import { WsAuthenticator } from '../ws-auth.authenticator.js';
+import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
+import {
+  AUTH_EVENT,
+  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_SOCKETS,
+  MAX_PENDING_FRAME_BYTES,
+  WS_AUTH_OPTIONS,
+} from '../ws-auth.constants.js';
+import { WsAuthError } from '../ws-auth.errors.js';
+import { getWsAuth, type HandshakeOutcome } from '../ws-auth.state.js';
+import { DeadlineWheel } from './deadline-wheel.js';
+import { close, WsSessionRegistry } from './ws-session.registry.js';
+
+/** The in-band credential source: a token in an `auth` event. */
+const MESSAGE_SOURCE: WsCredentialSource = { name: 'message', extract: () => null };
+
+/** The frame of an in-band authentication. */
+interface AuthFrame {
+  event: typeof AUTH_EVENT;
+  data?: { token?: unknown };
+}
+
+/**
+ * What happens to a socket once the upgrade is accepted: it is admitted to
+ * the gateway only when authenticated (at the handshake, or by its first
+ * message), refreshed in band by later `auth` events, and tracked until it closes.
+ */
+@Injectable()
+export class WsConnectionLifecycle {
+  private readonly pendingDeadlines = new DeadlineWheel<WebSocket>((socket) =>
+    close(socket, WsCloseCode.AuthTimeout, CloseReason.timeout),
+  );
+  private readonly requests = new WeakMap<WebSocket, IncomingMessage>();
+  private readonly maxPending: number;
+  private readonly firstMessageTimeoutMs: number;
+
+  constructor(
+    private readonly authenticator: WsAuthenticator,
+    private readonly registry: WsSessionRegistry,
+    @Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions,
+  ) {
+    this.maxPending = options.maxPendingSockets ?? DEFAULT_MAX_PENDING_SOCKETS;
+    this.firstMessageTimeoutMs = options.firstMessageTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS;
+  }
+
+  /** Whether one more pending socket fits under `maxPendingSockets`. */
+  acceptsPending(): boolean {
+    return this.pendingDeadlines.size < this.maxPending;
+  }
+
+  /**
+   * Called for every accepted upgrade of a guarded gateway, in place of the
+   * server's `connection` event; `admitToGateway` emits that event, which is
+   * what runs `handleConnection` and binds the message handlers.
+   */
+  admit(socket: WebSocket, request: IncomingMessage, outcome: HandshakeOutcome | undefined, policy: WsAuthPolicy, admitToGateway: () => void): void {
+    // Nest attaches its error listener on `connection`; until then a socket
+    // error with no listener would be thrown.
+    socket.on('error', () => undefined);
+    switch (outcome?.kind) {
+      case 'authenticated':
+        this.requests.set(socket, request);
+        this.registry.track(socket, outcome.auth);
+        admitToGateway();
+        return;
+      case 'pending':
+        this.awaitFirstMessage(socket, request, policy, admitToGateway);
+        return;
+      case 'refused':
+        close(socket, ...closeFor(outcome.error));
+        return;
+      default:
+        close(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
+    }
+  }
+
+  /**
+   * Handles `auth` on an authenticated socket: a fresh token of the same
+   * subject moves the socket's deadline (and session); another subject closes
+   * it with 4403, a bad token with 4401. The source stays what it was.
+   */
+  async refresh(socket: WebSocket, data: unknown): Promise<unknown> {
+    const current = getWsAuth(socket);
+    const request = this.requests.get(socket);
+    const token = (data as AuthFrame['data'])?.token;
+    if (!current || !request || typeof token !== 'string') {
+      close(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
+      return undefined;
+    }
+    let next: WsAuthInfo;
+    try {
+      next = await this.authenticator.authenticate(token, request, MESSAGE_SOURCE);
+    } catch (error) {
+      if (error instanceof WsAuthError && error.code === 'unavailable') {
+        // The current token still holds until its own exp: keep the socket, say why.
+        return { event: 'exception', data: { status: 'error', message: CloseReason.unavailable } };
+      }
+      close(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
+      return undefined;
+    }
+    if (next.subject !== current.subject) {
+      close(socket, WsCloseCode.Forbidden, CloseReason.forbidden);
+      return undefined;
+    }
+    const refreshed = { ...next, source: current.source };
+    this.registry.retrack(socket, refreshed);
+    return authReply(refreshed);
+  }
+
+  private awaitFirstMessage(socket: WebSocket, request: IncomingMessage, policy: WsAuthPolicy, admitToGateway: () => void): void {
+    const timeoutMs = (typeof policy.firstMessage === 'object' && policy.firstMessage.timeoutMs) || this.firstMessageTimeoutMs;
+    this.pendingDeadlines.schedule(socket, Date.now() + timeoutMs);
+    const restorePayloadCap = capPayload(socket, MAX_PENDING_FRAME_BYTES);
+    let judging = false;
+
+    const onMessage = (data: Buffer, isBinary: boolean) => {
+      if (data.length > MAX_PENDING_FRAME_BYTES) {
+        return finish(WsCloseCode.MessageTooBig, CloseReason.tooBig);
+      }
+      // A frame while the first one is being judged is "another frame" too.
+      const frame = judging || isBinary ? undefined : parseAuthFrame(data);
+      // Nothing but one `auth` frame is allowed before authentication.
+      if (!frame || typeof frame.data?.token !== 'string') {
+        return finish(WsCloseCode.Unauthorized, CloseReason.unauthorized);
+      }
+      judging = true;
+      this.authenticator.authenticate(frame.data.token, request, MESSAGE_SOURCE).then(
+        (auth) => {
+          if (socket.readyState !== socket.OPEN) {
+            return;
+          }
+          finish();
+          restorePayloadCap();
+          this.requests.set(socket, request);
+          this.registry.track(socket, auth);
+          socket.send(JSON.stringify(authReply(auth)));
+          admitToGateway();
+        },
+        (error: unknown) =>
+          error instanceof WsAuthError && error.code === 'unavailable'
+            ? finish(WsCloseCode.TryAgainLater, CloseReason.unavailable)
+            : finish(WsCloseCode.Unauthorized, CloseReason.unauthorized),
+      );
+    };
+    const finish = (code?: number, reason?: string) => {
+      socket.off('message', onMessage);
+      this.pendingDeadlines.cancel(socket);
+      if (code !== undefined) {
+        close(socket, code, reason!);
+      }
+    };
+    socket.on('message', onMessage);
+    socket.once('close', () => finish());
+  }
+}
+
+function parseAuthFrame(data: Buffer): AuthFrame | undefined {
+  try {
+    const frame = JSON.parse(data.toString('utf8')) as AuthFrame;
+    return frame?.event === AUTH_EVENT ? frame : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function authReply(auth: WsAuthInfo) {
+  const expiresIn = auth.expiresAt === undefined ? null : Math.max(0, Math.floor((auth.expiresAt - Date.now()) / 1000));
+  return { event: AUTH_EVENT, data: { sub: auth.subject, expires_in: expiresIn } };
+}
+
+function closeFor(error: WsAuthError): [number, string] {
+  switch (error.code) {
+    case 'unavailable':
+      return [WsCloseCode.TryAgainLater, CloseReason.unavailable];
+    case 'invalid_request':
+      return [WsCloseCode.BadRequest, CloseReason.badRequest];
+    case 'insufficient_scope':
+    case 'origin_not_allowed':
+      return [WsCloseCode.Forbidden, CloseReason.forbidden];
+    default:
+      return [WsCloseCode.Unauthorized, CloseReason.unauthorized];
+  }
+}
+
+/**
+ * Lowers the frame cap of one socket, so a pending socket cannot make the
+ * server buffer a large frame (ws would take up to `maxPayload`, 100 MiB by
+ * default, before any check of ours). ws has no public per-socket setting: its
+ * receiver's `_maxPayload` is used, and ws closes with 1009 itself. Without
+ * that field the size check on each frame still answers 1009.
+ */
+function capPayload(socket: WebSocket, bytes: number): () => void {
+  const receiver = (socket as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (!receiver || typeof receiver._maxPayload !== 'number') {
+    return () => undefined;
+  }
+  const original = receiver._maxPayload;
+  receiver._maxPayload = bytes;
+  return () => {
+    receiver._maxPayload = original;
+  };
+}

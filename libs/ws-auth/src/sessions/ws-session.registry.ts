@@ -1,0 +1,176 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
+import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interface.js';
+import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
+import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from '../ws-auth.constants.js';
+import { getWsAuth, setWsAuth } from '../ws-auth.state.js';
+import { DeadlineWheel } from './deadline-wheel.js';
+import { MemorySessionStore } from './memory-session.store.js';
+import { revokes, type SessionEvent } from './session-event.js';
+import type { SessionStore } from './session-store.interface.js';
+
+const DEFAULT_EXPIRING_HINT_SEC = 60;
+
+/**
+ * The authenticated sockets of this instance, indexed by login session and by
+ * subject so that a revocation touches only the sockets it concerns. Closes
+ * each socket when its token expires (4401) or its session is revoked (4403),
+ * and hints `auth_expiring` before expiry so clients can refresh in band.
+ */
+@Injectable()
+export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
+  private readonly bySession = new Map<string, Set<WebSocket>>();
+  private readonly bySubject = new Map<string, Set<WebSocket>>();
+  private readonly expiry = new DeadlineWheel<WebSocket>((socket) =>
+    close(socket, WsCloseCode.Unauthorized, CloseReason.expired),
+  );
+  private readonly hints = new DeadlineWheel<WebSocket>((socket) => this.hint(socket));
+  /** Revocations this instance has heard of, for sockets that open just after one. */
+  private readonly heard = new MemorySessionStore();
+  private readonly hintBeforeMs: number;
+
+  constructor(
+    @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
+    @Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions,
+  ) {
+    this.hintBeforeMs = (options.sessions?.expiringHintSec ?? DEFAULT_EXPIRING_HINT_SEC) * 1000;
+  }
+
+  onModuleInit(): void {
+    this.store.subscribe(
+      (event) => this.apply(event),
+      () => void this.recheckAll(),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.expiry.clear();
+    this.hints.clear();
+  }
+
+  /** Number of authenticated sockets tracked here. */
+  get size(): number {
+    let count = 0;
+    for (const sockets of this.bySubject.values()) {
+      count += sockets.size;
+    }
+    return count;
+  }
+
+  /** Starts watching an authenticated socket until it closes. */
+  track(socket: WebSocket, auth: WsAuthInfo): void {
+    setWsAuth(socket, auth);
+    this.index(socket, auth);
+    this.schedule(socket, auth);
+    socket.once('close', () => this.untrack(socket));
+    // A revocation heard while this socket was being authenticated.
+    void this.heard.isRevoked(auth).then((revoked) => revoked && close(socket, WsCloseCode.Forbidden, CloseReason.revoked));
+  }
+
+  /** Moves a socket to a refreshed credential: new deadline, maybe a new session. */
+  retrack(socket: WebSocket, auth: WsAuthInfo): void {
+    const previous = getWsAuth(socket);
+    if (previous) {
+      this.unindex(socket, previous);
+    }
+    setWsAuth(socket, auth);
+    this.index(socket, auth);
+    this.schedule(socket, auth);
+  }
+
+  /** Applies a session event from any instance to this instance's sockets. */
+  apply(event: SessionEvent): void {
+    if (event.type === 'revoke-session' || event.type === 'revoke-subject') {
+      void this.heard.publish(event);
+    }
+    const sockets =
+      event.type === 'revoke-session' || event.type === 'disconnect-session'
+        ? this.bySession.get(event.sessionId)
+        : this.bySubject.get(event.subject);
+    for (const socket of [...(sockets ?? [])]) {
+      const auth = getWsAuth(socket);
+      const hit = event.type.startsWith('disconnect') || (auth !== undefined && revokes(event, auth));
+      if (hit) {
+        close(socket, WsCloseCode.Forbidden, event.type.startsWith('revoke') ? CloseReason.revoked : CloseReason.forbidden);
+      }
+    }
+  }
+
+  private untrack(socket: WebSocket): void {
+    const auth = getWsAuth(socket);
+    if (auth) {
+      this.unindex(socket, auth);
+    }
+    this.expiry.cancel(socket);
+    this.hints.cancel(socket);
+  }
+
+  private schedule(socket: WebSocket, auth: WsAuthInfo): void {
+    if (auth.expiresAt === undefined) {
+      this.expiry.cancel(socket);
+      this.hints.cancel(socket);
+      return;
+    }
+    this.expiry.schedule(socket, auth.expiresAt);
+    // Half the remaining life for short tokens, so the hint always precedes the close.
+    const remaining = auth.expiresAt - Date.now();
+    this.hints.schedule(socket, auth.expiresAt - Math.min(this.hintBeforeMs, remaining / 2));
+  }
+
+  private hint(socket: WebSocket): void {
+    const expiresAt = getWsAuth(socket)?.expiresAt;
+    if (expiresAt !== undefined && socket.readyState === socket.OPEN) {
+      const expiresIn = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+      socket.send(JSON.stringify({ event: 'auth_expiring', data: { expires_in: expiresIn } }));
+    }
+  }
+
+  /** After missed events (a pub/sub reconnection), asks the store about every socket. */
+  private async recheckAll(): Promise<void> {
+    for (const sockets of [...this.bySubject.values()]) {
+      for (const socket of [...sockets]) {
+        const auth = getWsAuth(socket);
+        if (auth && (await this.store.isRevoked(auth).catch(() => false))) {
+          close(socket, WsCloseCode.Forbidden, CloseReason.revoked);
+        }
+      }
+    }
+  }
+
+  private index(socket: WebSocket, auth: WsAuthInfo): void {
+    add(this.bySubject, auth.subject, socket);
+    if (auth.sessionId !== undefined) {
+      add(this.bySession, auth.sessionId, socket);
+    }
+  }
+
+  private unindex(socket: WebSocket, auth: WsAuthInfo): void {
+    remove(this.bySubject, auth.subject, socket);
+    if (auth.sessionId !== undefined) {
+      remove(this.bySession, auth.sessionId, socket);
+    }
+  }
+}
+
+function add(index: Map<string, Set<WebSocket>>, key: string, socket: WebSocket): void {
+  let sockets = index.get(key);
+  if (!sockets) {
+    sockets = new Set();
+    index.set(key, sockets);
+  }
+  sockets.add(socket);
+}
+
+function remove(index: Map<string, Set<WebSocket>>, key: string, socket: WebSocket): void {
+  const sockets = index.get(key);
+  if (sockets?.delete(socket) && sockets.size === 0) {
+    index.delete(key);
+  }
+}
+
+export function close(socket: WebSocket, code: number, reason: string): void {
+  if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
+    socket.close(code, reason);
+  }
+}
