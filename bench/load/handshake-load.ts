@@ -1,0 +1,66 @@
+import { performance } from 'node:perf_hooks';
+import { serveIpc } from '../support/ipc-endpoint.js';
+import { percentile } from '../support/stats.js';
+import { ClientCredentials, type ClientCredential } from './client-credential.js';
+import { openSocket } from './open-socket.js';
+
+/** What run-benchmarks asks of this load generator. */
+export interface HandshakeLoadConfig {
+  readonly url: string;
+  /** Handshakes in flight at once (a closed loop: each lane starts the next when one completes). */
+  readonly concurrency: number;
+  readonly credential: ClientCredential;
+  /** Distinct users whose tokens are cycled through (tickets: each used once). */
+  readonly users: number;
+  /** The first user number, so these users differ from those of sockets held open meanwhile. */
+  readonly firstUser?: number;
+}
+
+export interface HandshakeRunResult {
+  readonly completed: number;
+  readonly failed: number;
+  readonly elapsedMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/**
+ * Opens and drops sockets as fast as the server accepts them: each socket is
+ * closed (TCP-level) as soon as it is open, so what is measured is the
+ * handshake (upgrade request, authentication, 101) and the teardown, not
+ * any traffic.
+ */
+const config = JSON.parse(process.argv[2]) as HandshakeLoadConfig;
+const credentials = new ClientCredentials(config.url, config.credential);
+let next = 0;
+
+async function run({ durationMs }: { durationMs: number }): Promise<HandshakeRunResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  const lane = async () => {
+    while (performance.now() < deadline) {
+      const n = next++;
+      const user = config.credential.kind === 'ticket' ? n : (config.firstUser ?? 0) + (n % config.users);
+      const t0 = performance.now();
+      const socket = await openSocket(credentials.handshake(user), n);
+      if (socket) {
+        latencies.push(performance.now() - t0);
+        socket.terminate();
+      } else {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: config.concurrency }, lane));
+  return {
+    completed: latencies.length,
+    failed,
+    elapsedMs: performance.now() - started,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+serveIpc({ run });
