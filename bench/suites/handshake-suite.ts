@@ -1,0 +1,71 @@
+import type { BenchSettings } from '../bench-settings.js';
+import { BenchServerProcess } from '../support/bench-server-process.js';
+import { median, round } from '../support/stats.js';
+import { benchLog } from './bench-log.js';
+import type { Figures, SuiteResult } from './figures.js';
+import { runHandshakes, type HandshakeRun } from './handshake-run.js';
+import {
+  HANDSHAKE_BASELINE,
+  HANDSHAKE_SCENARIOS,
+  HANDSHAKE_SERVERS,
+  type HandshakeServerName,
+} from './handshake-scenarios.js';
+
+/**
+ * Handshake throughput and latency of every scenario, in rounds: each round
+ * runs every scenario once, so a slow spell of the machine hits all of them
+ * alike, and each ratio is taken within a round before the median.
+ */
+export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?: string): Promise<SuiteResult> {
+  const servers = new Map<HandshakeServerName, BenchServerProcess>();
+  for (const [name, config] of Object.entries(HANDSHAKE_SERVERS) as Array<[HandshakeServerName, (typeof HANDSHAKE_SERVERS)[HandshakeServerName]]>) {
+    servers.set(name, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir }));
+  }
+  const scenarios = HANDSHAKE_SCENARIOS.filter((scenario) => !scenario.pending);
+  const runs = new Map<string, HandshakeRun[]>(scenarios.map((scenario) => [scenario.name, []]));
+  try {
+    for (let round = 0; round < settings.runs; round++) {
+      for (const scenario of scenarios) {
+        const server = servers.get(scenario.server)!;
+        const run = await runHandshakes(server, server.url(scenario.path), scenario.credential, settings.handshake);
+        runs.get(scenario.name)!.push(run);
+        benchLog(
+          `handshake ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
+            `p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${Math.round(run.cpuMicrosPerHandshake)} µs CPU, ` +
+            `server ELU ${run.eventLoopUtilization.toFixed(2)}${run.failed ? `, ${run.failed} FAILED` : ''}`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+  }
+
+  const figures: Figures = {};
+  const notMeasured: Record<string, string> = {};
+  const baseline = runs.get(HANDSHAKE_BASELINE)!;
+  for (const scenario of HANDSHAKE_SCENARIOS) {
+    const ratioName = `handshake_ratio_${scenario.name}`;
+    if (scenario.pending) {
+      figures[`handshake_rate_${scenario.name}`] = null;
+      figures[ratioName] = null;
+      notMeasured[ratioName] = scenario.pending;
+      continue;
+    }
+    const own = runs.get(scenario.name)!;
+    figures[`handshake_rate_${scenario.name}`] = round(median(own.map((run) => run.rate)), 0);
+    figures[`handshake_p50_ms_${scenario.name}`] = round(median(own.map((run) => run.p50Ms)), 2);
+    figures[`handshake_p99_ms_${scenario.name}`] = round(median(own.map((run) => run.p99Ms)), 2);
+    figures[`handshake_server_cpu_us_${scenario.name}`] = round(median(own.map((run) => run.cpuMicrosPerHandshake)), 1);
+    figures[`handshake_server_elu_${scenario.name}`] = round(median(own.map((run) => run.eventLoopUtilization)), 2);
+    figures[`handshake_failed_${scenario.name}`] = own.reduce((sum, run) => sum + run.failed, 0);
+    if (scenario.name !== HANDSHAKE_BASELINE) {
+      figures[ratioName] = round(median(own.map((run, i) => run.rate / baseline[i].rate)), 3);
+      // The same comparison in server CPU per handshake (>1: dearer than the baseline).
+      figures[`handshake_cpu_cost_ratio_${scenario.name}`] = round(
+        median(own.map((run, i) => run.cpuMicrosPerHandshake / baseline[i].cpuMicrosPerHandshake)),
+        3,
+      );
+    }
+  }
+  return { figures, runs: Object.fromEntries(runs), notMeasured };
+}

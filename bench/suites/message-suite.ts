@@ -1,0 +1,100 @@
+import type { BenchSettings } from '../bench-settings.js';
+import type { ClientCredential } from '../load/client-credential.js';
+import type { MessageLoadConfig, MessageRunResult } from '../load/message-load.js';
+import { GUARDED_PATH, OPEN_PATH, type ServerConfig } from '../servers/server-config.js';
+import { BenchChild } from '../support/bench-child.js';
+import { BenchServerProcess } from '../support/bench-server-process.js';
+import { median, round } from '../support/stats.js';
+import { benchLog } from './bench-log.js';
+import type { Figures, SuiteResult } from './figures.js';
+
+interface MessageScenario {
+  readonly name: string;
+  readonly server: 'bare' | 'nest' | 'ws-auth';
+  readonly path: string;
+  readonly credential: ClientCredential;
+}
+
+const SERVERS: Record<MessageScenario['server'], ServerConfig> = {
+  bare: { kind: 'bare' },
+  nest: { kind: 'nest' },
+  'ws-auth': { kind: 'ws-auth' },
+};
+
+/**
+ * The same echo handler four ways. `guarded` is divided by `unguarded` (the
+ * handler on Nest's WsAdapter: the cost of adopting the library) and by
+ * `open_ws_auth` (the handler unguarded in the same ws-auth app: the cost of
+ * the guard alone).
+ */
+const SCENARIOS: readonly MessageScenario[] = [
+  { name: 'bare', server: 'bare', path: OPEN_PATH, credential: { kind: 'none' } },
+  { name: 'unguarded', server: 'nest', path: OPEN_PATH, credential: { kind: 'none' } },
+  { name: 'open_ws_auth', server: 'ws-auth', path: OPEN_PATH, credential: { kind: 'none' } },
+  { name: 'guarded', server: 'ws-auth', path: GUARDED_PATH, credential: { kind: 'header' } },
+];
+
+interface MessageRun {
+  readonly rate: number;
+  readonly cpuMicrosPerMessage: number;
+  readonly eventLoopUtilization: number;
+}
+
+export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: string): Promise<SuiteResult> {
+  const servers = new Map<string, BenchServerProcess>();
+  for (const [name, config] of Object.entries(SERVERS)) {
+    servers.set(name, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir }));
+  }
+  const runs = new Map<string, MessageRun[]>(SCENARIOS.map((scenario) => [scenario.name, []]));
+  try {
+    for (let round = 0; round < settings.runs; round++) {
+      for (const scenario of SCENARIOS) {
+        const server = servers.get(scenario.server)!;
+        const run = await runMessages(server, server.url(scenario.path), scenario.credential, settings.message);
+        runs.get(scenario.name)!.push(run);
+        benchLog(
+          `message ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
+            `${run.cpuMicrosPerMessage.toFixed(1)} µs CPU, server ELU ${run.eventLoopUtilization.toFixed(2)}`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+  }
+
+  const figures: Figures = {};
+  const ratio = (name: string, base: string, of: (run: MessageRun) => number) =>
+    round(median(runs.get(name)!.map((run, i) => of(run) / of(runs.get(base)![i]))), 3);
+  figures.message_ratio_guarded = ratio('guarded', 'unguarded', (run) => run.rate);
+  figures.message_ratio_guarded_vs_same_app_unguarded = ratio('guarded', 'open_ws_auth', (run) => run.rate);
+  figures.message_cpu_cost_ratio_guarded = ratio('guarded', 'unguarded', (run) => run.cpuMicrosPerMessage);
+  for (const scenario of SCENARIOS) {
+    const own = runs.get(scenario.name)!;
+    figures[`message_rate_${scenario.name}`] = round(median(own.map((run) => run.rate)), 0);
+    figures[`message_server_cpu_us_${scenario.name}`] = round(median(own.map((run) => run.cpuMicrosPerMessage)), 2);
+    figures[`message_server_elu_${scenario.name}`] = round(median(own.map((run) => run.eventLoopUtilization)), 2);
+  }
+  return { figures, runs: Object.fromEntries(runs) };
+}
+
+async function runMessages(
+  server: BenchServerProcess,
+  url: string,
+  credential: ClientCredential,
+  settings: BenchSettings['message'],
+): Promise<MessageRun> {
+  const config: MessageLoadConfig = { url, credential, sockets: settings.sockets, window: settings.window };
+  const load = await BenchChild.start('message-load', 'load/message-load.js', config);
+  try {
+    await load.request('open');
+    await load.request<MessageRunResult>('run', { durationMs: settings.warmupMs });
+    const { result, spend } = await server.spendDuring(() => load.request<MessageRunResult>('run', { durationMs: settings.durationMs }));
+    return {
+      rate: (result.replies / result.elapsedMs) * 1000,
+      cpuMicrosPerMessage: spend.cpuMicros / Math.max(1, result.replies),
+      eventLoopUtilization: spend.eventLoopUtilization,
+    };
+  } finally {
+    await load.stop();
+  }
+}
