@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { decodeJwt, decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
@@ -62,7 +62,7 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
     this.algorithms = JwtVerifier.checkKeyAndAlgorithms(options, this.logger);
     this.requiredClaims = options.requiredClaims ?? ['sub', 'exp'];
     this.jwt = new JwtService({
-      ...('secret' in options ? { secret: options.secret } : { publicKey: options.publicKey as string }),
+      ...('secret' in options ? { secret: secretKeyOf(options.secret) } : { publicKey: publicKeyOf(options.publicKey) }),
       verifyOptions: {
         algorithms: [...this.algorithms] as never,
         issuer: options.issuer,
@@ -130,5 +130,27 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
       throw new Error('ws-auth: a JwtVerifier publicKey needs an explicit list of RS/PS/ES algorithms');
     }
     return algorithms;
+  }
+}
+
+/**
+ * The key as a KeyObject, made once. Given a string or a Buffer,
+ * jsonwebtoken's verify first tries `createPublicKey()` on it for every
+ * token, and for an HMAC secret that throws and builds a Node error with its
+ * stack before `createSecretKey()`: about half of the server's busy time in
+ * the handshake benchmark (BENCHMARKS.md). A KeyObject skips both.
+ */
+function secretKeyOf(secret: string | Buffer): KeyObject {
+  return createSecretKey(Buffer.from(secret));
+}
+
+function publicKeyOf(publicKey: string | Buffer | KeyObject): KeyObject {
+  if (publicKey instanceof KeyObject) {
+    return publicKey;
+  }
+  try {
+    return createPublicKey(publicKey);
+  } catch (error) {
+    throw new Error('ws-auth: JwtVerifier publicKey is not a public key (PEM, or a KeyObject)', { cause: error });
   }
 }
