@@ -16,6 +16,7 @@ import {
 import { WsAuthError } from '../ws-auth.errors.js';
 import { getWsAuth, type HandshakeOutcome } from '../ws-auth.state.js';
 import { DeadlineWheel } from './deadline-wheel.js';
+import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
 import { close, WsSessionRegistry } from './ws-session.registry.js';
 
 /** The in-band credential source: a token in an `auth` event. */
@@ -37,6 +38,7 @@ export class WsConnectionLifecycle {
   private readonly pendingDeadlines = new DeadlineWheel<WebSocket>((socket) =>
     close(socket, WsCloseCode.AuthTimeout, CloseReason.timeout),
   );
+  /** What each authenticated socket keeps of its upgrade request, for verifiers at refresh. */
   private readonly requests = new WeakMap<WebSocket, IncomingMessage>();
   private readonly maxPending: number;
   private readonly firstMessageTimeoutMs: number;
@@ -66,7 +68,7 @@ export class WsConnectionLifecycle {
     socket.on('error', () => undefined);
     switch (outcome?.kind) {
       case 'authenticated':
-        this.requests.set(socket, request);
+        this.requests.set(socket, snapshotUpgradeRequest(request));
         this.registry.track(socket, outcome.auth);
         admitToGateway();
         return;
@@ -138,7 +140,7 @@ export class WsConnectionLifecycle {
           }
           finish();
           restorePayloadCap();
-          this.requests.set(socket, request);
+          this.requests.set(socket, snapshotUpgradeRequest(request));
           this.registry.track(socket, auth);
           socket.send(JSON.stringify(authReply(auth)));
           admitToGateway();
