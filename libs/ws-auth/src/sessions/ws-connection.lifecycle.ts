@@ -65,12 +65,13 @@ export class WsConnectionLifecycle {
   admit(socket: WebSocket, request: IncomingMessage, outcome: HandshakeOutcome | undefined, policy: WsAuthPolicy, admitToGateway: () => void): void {
     // Nest attaches its error listener on `connection`; until then a socket
     // error with no listener would be thrown.
-    socket.on('error', () => undefined);
+    socket.on('error', ignoreError);
     switch (outcome?.kind) {
       case 'authenticated':
         this.requests.set(socket, snapshotUpgradeRequest(request));
         this.registry.track(socket, outcome.auth);
         admitToGateway();
+        dropErrorGuardOnceHandled(socket);
         return;
       case 'pending':
         this.awaitFirstMessage(socket, request, policy, admitToGateway);
@@ -144,6 +145,7 @@ export class WsConnectionLifecycle {
           this.registry.track(socket, auth);
           socket.send(JSON.stringify(authReply(auth)));
           admitToGateway();
+          dropErrorGuardOnceHandled(socket);
         },
         (error: unknown) =>
           error instanceof WsAuthError && error.code === 'unavailable'
@@ -160,6 +162,19 @@ export class WsConnectionLifecycle {
     };
     socket.on('message', onMessage);
     socket.once('close', () => finish());
+  }
+}
+
+/** One listener for every socket: a closure per socket would be heap per socket. */
+function ignoreError(): void {}
+
+/**
+ * Once the gateway has its own error listener, ours only makes the
+ * socket's listener list an array: 64 bytes per idle socket.
+ */
+function dropErrorGuardOnceHandled(socket: WebSocket): void {
+  if (socket.listenerCount('error') > 1) {
+    socket.off('error', ignoreError);
   }
 }
 
