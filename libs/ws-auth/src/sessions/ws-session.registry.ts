@@ -9,6 +9,7 @@ import { DeadlineWheel } from './deadline-wheel.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import { revokes, type SessionEvent } from './session-event.js';
 import type { SessionStore } from './session-store.interface.js';
+import { SocketIndex } from './socket-index.js';
 
 const DEFAULT_EXPIRING_HINT_SEC = 60;
 
@@ -20,8 +21,8 @@ const DEFAULT_EXPIRING_HINT_SEC = 60;
  */
 @Injectable()
 export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
-  private readonly bySession = new Map<string, Set<WebSocket>>();
-  private readonly bySubject = new Map<string, Set<WebSocket>>();
+  private readonly bySession = new SocketIndex<WebSocket>();
+  private readonly bySubject = new SocketIndex<WebSocket>();
   private readonly expiry = new DeadlineWheel<WebSocket>((socket) =>
     close(socket, WsCloseCode.Unauthorized, CloseReason.expired),
   );
@@ -61,11 +62,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
 
   /** Number of authenticated sockets tracked here. */
   get size(): number {
-    let count = 0;
-    for (const sockets of this.bySubject.values()) {
-      count += sockets.size;
-    }
-    return count;
+    return this.bySubject.size;
   }
 
   /** Starts watching an authenticated socket until it closes. */
@@ -98,7 +95,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
       event.type === 'revoke-session' || event.type === 'disconnect-session'
         ? this.bySession.get(event.sessionId)
         : this.bySubject.get(event.subject);
-    for (const socket of [...(sockets ?? [])]) {
+    for (const socket of sockets) {
       const auth = getWsAuth(socket);
       const hit = event.type.startsWith('disconnect') || (auth !== undefined && revokes(event, auth));
       if (hit) {
@@ -138,8 +135,8 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
 
   /** After missed events (a pub/sub reconnection), asks the store about every socket. */
   private async recheckAll(): Promise<void> {
-    for (const sockets of [...this.bySubject.values()]) {
-      for (const socket of [...sockets]) {
+    for (const sockets of this.bySubject.groups()) {
+      for (const socket of sockets) {
         const auth = getWsAuth(socket);
         if (auth && (await this.store.isRevoked(auth).catch(() => false))) {
           close(socket, WsCloseCode.Forbidden, CloseReason.revoked);
@@ -149,33 +146,17 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   private index(socket: WebSocket, auth: WsAuthInfo): void {
-    add(this.bySubject, auth.subject, socket);
+    this.bySubject.add(auth.subject, socket);
     if (auth.sessionId !== undefined) {
-      add(this.bySession, auth.sessionId, socket);
+      this.bySession.add(auth.sessionId, socket);
     }
   }
 
   private unindex(socket: WebSocket, auth: WsAuthInfo): void {
-    remove(this.bySubject, auth.subject, socket);
+    this.bySubject.delete(auth.subject, socket);
     if (auth.sessionId !== undefined) {
-      remove(this.bySession, auth.sessionId, socket);
+      this.bySession.delete(auth.sessionId, socket);
     }
-  }
-}
-
-function add(index: Map<string, Set<WebSocket>>, key: string, socket: WebSocket): void {
-  let sockets = index.get(key);
-  if (!sockets) {
-    sockets = new Set();
-    index.set(key, sockets);
-  }
-  sockets.add(socket);
-}
-
-function remove(index: Map<string, Set<WebSocket>>, key: string, socket: WebSocket): void {
-  const sockets = index.get(key);
-  if (sockets?.delete(socket) && sockets.size === 0) {
-    index.delete(key);
   }
 }
 
