@@ -23,10 +23,12 @@ const DEFAULT_EXPIRING_HINT_SEC = 60;
 export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly bySession = new SocketIndex<WebSocket>();
   private readonly bySubject = new SocketIndex<WebSocket>();
-  private readonly expiry = new DeadlineWheel<WebSocket>((socket) =>
-    close(socket, WsCloseCode.Unauthorized, CloseReason.expired),
-  );
-  private readonly hints = new DeadlineWheel<WebSocket>((socket) => this.hint(socket));
+  /**
+   * One deadline per socket at a time: its `auth_expiring` hint, then, once
+   * hinted, its expiry. A wheel for each was one more map entry and slot
+   * entry per socket, about 80 bytes of heap per idle socket.
+   */
+  private readonly deadlines = new DeadlineWheel<WebSocket>((socket) => this.onDeadline(socket));
   /** Revocations this instance has heard of, for sockets that open just after one. */
   private readonly heard = new MemorySessionStore();
   private readonly hintBeforeMs: number;
@@ -56,8 +58,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.expiry.clear();
-    this.hints.clear();
+    this.deadlines.clear();
   }
 
   /** Number of authenticated sockets tracked here. */
@@ -109,25 +110,35 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     if (auth) {
       this.unindex(socket, auth);
     }
-    this.expiry.cancel(socket);
-    this.hints.cancel(socket);
+    this.deadlines.cancel(socket);
   }
 
+  /** Schedules the socket's hint; its expiry follows when the hint is due. */
   private schedule(socket: WebSocket, auth: WsAuthInfo): void {
     if (auth.expiresAt === undefined) {
-      this.expiry.cancel(socket);
-      this.hints.cancel(socket);
+      this.deadlines.cancel(socket);
       return;
     }
-    this.expiry.schedule(socket, auth.expiresAt);
     // Half the remaining life for short tokens, so the hint always precedes the close.
     const remaining = auth.expiresAt - Date.now();
-    this.hints.schedule(socket, auth.expiresAt - Math.min(this.hintBeforeMs, remaining / 2));
+    this.deadlines.schedule(socket, auth.expiresAt - Math.min(this.hintBeforeMs, remaining / 2));
   }
 
-  private hint(socket: WebSocket): void {
+  private onDeadline(socket: WebSocket): void {
     const expiresAt = getWsAuth(socket)?.expiresAt;
-    if (expiresAt !== undefined && socket.readyState === socket.OPEN) {
+    if (expiresAt === undefined) {
+      return;
+    }
+    if (Date.now() < expiresAt) {
+      this.hint(socket, expiresAt);
+      this.deadlines.schedule(socket, expiresAt);
+    } else {
+      close(socket, WsCloseCode.Unauthorized, CloseReason.expired);
+    }
+  }
+
+  private hint(socket: WebSocket, expiresAt: number): void {
+    if (socket.readyState === socket.OPEN) {
       const expiresIn = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
       socket.send(JSON.stringify({ event: 'auth_expiring', data: { expires_in: expiresIn } }));
     }
