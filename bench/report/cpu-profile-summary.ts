@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
  * time by function and by package, and the total time (self + callees)
  * under the functions whose name matches a pattern.
  *
- *   node dist/bench/bench/report/cpu-profile-summary.js bench/profiles/X.cpuprofile [pattern]
+ *   node dist/bench/bench/report/cpu-profile-summary.js bench/profiles/X.cpuprofile [pattern] [callers-of]
+ *
+ * With `callers-of`, also the stacks (4 frames up) that lead to functions matching it.
  */
 interface ProfileNode {
   id: number;
@@ -18,7 +20,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, pattern] = process.argv.slice(2);
+const [file, pattern, callersOf] = process.argv.slice(2);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parent = new Map<number, number>();
@@ -35,7 +37,7 @@ const busy = total - idle;
 
 const where = (node: ProfileNode) => {
   const url = node.callFrame.url;
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   return pkg ?? (url.includes('/libs/ws-auth/') ? 'ws-auth' : url.startsWith('node:') ? 'node core' : url ? url.replace(/^.*\/(bench|dist)\//, '$1/') : node.callFrame.functionName);
 };
 const label = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'} ${where(node)}:${node.callFrame.lineNumber + 1}`;
@@ -74,4 +76,22 @@ if (pattern) {
   }
   console.log(`\ntotal time under /${pattern}/:`);
   console.log(top(inclusive, 30).join('\n'));
+}
+
+if (callersOf) {
+  const matcher = new RegExp(callersOf);
+  const stacks = new Map<string, number>();
+  for (const [id, t] of selfMicros) {
+    if (!matcher.test(label(byId.get(id)!))) {
+      continue;
+    }
+    const frames: string[] = [];
+    for (let at = parent.get(id); at !== undefined && frames.length < 4; at = parent.get(at)) {
+      frames.push(label(byId.get(at)!));
+    }
+    const key = `${label(byId.get(id)!)}  <-  ${frames.join('  <-  ')}`;
+    stacks.set(key, (stacks.get(key) ?? 0) + t);
+  }
+  console.log(`\nstacks into /${callersOf}/:`);
+  console.log(top(stacks, 12).join('\n'));
 }

@@ -47,7 +47,9 @@ export async function runMemorySuite(settings: BenchSettings, heapSnapshotDir?: 
       await warmup.stop();
       for (const count of settings.memory.counts) {
         for (let i = 0; i < settings.memory.runs; i++) {
-          const run = await measureSockets(server, url, kind.credential, count, heapSnapshotDir && i === 0 ? `${heapSnapshotDir}` : undefined);
+          // One snapshot per kind, at the largest count: per-socket objects stand out most there.
+          const snapshot = i === 0 && count === Math.max(...settings.memory.counts) ? heapSnapshotDir : undefined;
+          const run = await measureSockets(server, url, kind.credential, count, snapshot);
           (runs[`${kind.name}_${count}`] ??= []).push(run);
           benchLog(`memory ${kind.name} ${count} sockets run ${i + 1}/${settings.memory.runs}: ${Math.round(run.heapBytesPerSocket)} B heap/socket`);
         }
