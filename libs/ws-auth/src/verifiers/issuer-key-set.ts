@@ -143,10 +143,18 @@ function isKeyMismatch(error: unknown): boolean {
   return error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported;
 }
 
+/**
+ * `IssuerDiscoveryError: ... cannot be fetched (ECONNREFUSED)`: the error and
+ * the innermost cause's code, which says what went wrong on the network.
+ * Duck-typed: fetch's errors may come from another realm than ours.
+ */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) {
-    return 'unknown error';
+  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+  let reason: string | undefined;
+  for (let cause = (error as { cause?: unknown })?.cause, depth = 0; cause && depth < 5; depth++) {
+    const { code, name: causeName, cause: next } = cause as { code?: unknown; name?: unknown; cause?: unknown };
+    reason = typeof code === 'string' ? code : typeof causeName === 'string' ? causeName : reason;
+    cause = next;
   }
-  const cause = error.cause instanceof Error ? ` (${(error.cause as { code?: string }).code ?? error.cause.name})` : '';
-  return `${error.name}: ${error.message}${cause}`;
+  return `${name ?? 'Error'}: ${message ?? ''}${reason ? ` (${reason})` : ''}`;
 }

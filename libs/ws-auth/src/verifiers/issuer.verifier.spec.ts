@@ -374,6 +374,34 @@ describe('IssuerVerifier', () => {
     });
   });
 
+  describe('logging', () => {
+    const lines: string[] = [];
+    beforeEach(() => {
+      lines.length = 0;
+      const capture = (level: string) => (message: unknown) => void lines.push(`${level} ${String(message)}`);
+      Logger.overrideLogger({ log: capture('log'), warn: capture('warn'), error: capture('error') });
+    });
+    afterEach(() => {
+      Logger.overrideLogger(false);
+    });
+
+    it('warns once per outage, naming the issuer and the failure, never the token', async () => {
+      const subject = verifier();
+      const token = await sign(claims());
+      idp.mode = 'error';
+      for (let i = 0; i < 3; i++) {
+        await expect(refusal(subject.verify(token))).resolves.toBe('unavailable');
+      }
+      idp.mode = 'ok';
+      await subject.verify(token);
+      expect(lines).toEqual([
+        `warn Keys of issuer ${idp.issuer} cannot be fetched: IssuerDiscoveryError: The discovery document of ${idp.issuer} answered 500`,
+        `log Keys of issuer ${idp.issuer} are available again`,
+      ]);
+      expect(lines.join('\n')).not.toContain(token.split('.')[2]);
+    });
+  });
+
   describe('configuration', () => {
     it.each([
       ['plain http off loopback', { issuer: 'http://login.example.com' }, /https/],
