@@ -61,7 +61,8 @@ const DEFAULT_FETCH_TIMEOUT_MS = 800;
  *
  * A token is accepted when its header says `typ: at+jwt` with an allowed
  * `alg`, its signature verifies with one of the issuer's keys, its `aud`
- * names this server, `exp`/`nbf` hold within the leeway and it has a `sub`.
+ * names this server, `exp`/`nbf` hold within the leeway, it has a `sub` and
+ * it is not bound to a key (`cnf`) that the bearer would have to prove.
  * An issuer that cannot be reached (and no key cached) makes the handshake
  * answer 503, never a misleading 401.
  */
@@ -118,6 +119,12 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
       throw new WsAuthError('invalid_token', 'The token failed verification', { cause: error });
     }
     assertClaimsPresent(claims, this.requiredClaims);
+    if (claims.cnf !== undefined) {
+      // A sender-constrained token (DPoP, RFC 9449; mTLS, RFC 8705) is only
+      // good with a proof of possession of its key, which is not checked here:
+      // taken as a bearer token it would let whoever stole it in.
+      throw new WsAuthError('invalid_token', 'The token is bound to a key (cnf) and cannot be used as a bearer token');
+    }
     const principal = this.options.toPrincipal
       ? await this.options.toPrincipal(claims)
       : (issuerPrincipalFromClaims(claims) as TPrincipal);
