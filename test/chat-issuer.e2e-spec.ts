@@ -4,7 +4,7 @@ import { loadChatConfig } from '../apps/chat/src/chat.config.js';
 import { startChatApp, TEST_SECRET, type RunningChatApp } from './support/chat-app.js';
 import { CHAT_RESOURCE, CLIENT_ID, issuerKey, startOidcIssuer, type RunningOidcIssuer } from './support/oidc-issuer.js';
 import { signHs, unsigned } from './support/tokens.js';
-import { ask, connect, rawUpgrade, type UpgradeAnswer } from './support/ws-client.js';
+import { ask, closed, connect, exchange, rawUpgrade, type UpgradeAnswer } from './support/ws-client.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -112,6 +112,31 @@ describe('chat app: access tokens of an OpenID Connect issuer', () => {
       expect((await rawUpgrade(`${chat.ws}/chat`, bearer(await idp.sign(issuerClaims(), { typ: 'application/at+jwt' })))).status).toBe(101);
     });
 
+    it('authenticates a pending /feed socket by an issuer token in its auth frame', async () => {
+      const token = await idp.clientToken();
+      sent.push(token);
+      const socket = await connect(`${chat.ws}/feed`);
+      const reply = await exchange(socket, 'auth', { token });
+      expect(reply).toEqual({ event: 'auth', data: { sub: CLIENT_ID, expires_in: expect.any(Number) } });
+      expect(reply.data.expires_in).toBeGreaterThan(200);
+      await expect(ask(socket, 'whoami')).resolves.toEqual({ event: 'whoami', data: { sub: CLIENT_ID, source: 'message' } });
+      socket.close();
+    });
+
+    it('refreshes a /chat socket with a fresh issuer token of the same sub, and closes it (4403) for another sub', async () => {
+      const first = await idp.clientToken();
+      const fresh = await idp.clientToken();
+      sent.push(first, fresh);
+      const socket = await connect(`${chat.ws}/chat`, { headers: { Authorization: `Bearer ${first}` } });
+      await expect(exchange(socket, 'auth', { token: fresh })).resolves.toMatchObject({ event: 'auth', data: { sub: CLIENT_ID } });
+      await expect(ask(socket, 'whoami')).resolves.toEqual({ event: 'whoami', data: { sub: CLIENT_ID, source: 'header' } });
+      const someoneElse = await idp.sign(issuerClaims({ sub: 'maggie' }));
+      sent.push(someoneElse);
+      const closing = closed(socket);
+      socket.send(JSON.stringify({ event: 'auth', data: { token: someoneElse } }));
+      await expect(closing).resolves.toMatchObject({ code: 4403 });
+    });
+
     it('still accepts the app’s own tokens beside the issuer’s', async () => {
       expect((await rawUpgrade(`${chat.ws}/chat`, bearer(await login(chat)))).status).toBe(101);
     });
@@ -211,6 +236,11 @@ describe('chat app: access tokens of an OpenID Connect issuer', () => {
       expectUnavailable(await rawUpgrade(`${cold.ws}/chat`, bearer(token)));
       // its own tokens keep working meanwhile
       expect((await rawUpgrade(`${cold.ws}/chat`, bearer(await login(cold)))).status).toBe(101);
+      // a pending /feed socket whose auth frame cannot be judged is told to try again later
+      const pending = await connect(`${cold.ws}/feed`);
+      const closing = closed(pending);
+      pending.send(JSON.stringify({ event: 'auth', data: { token } }));
+      await expect(closing).resolves.toMatchObject({ code: 1013 });
     });
 
     it('and recovers when the issuer returns', async () => {
