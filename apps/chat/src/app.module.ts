@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { JwtVerifier, WsAuthModule } from 'nestjs-ws-auth';
+import { IssuerVerifier, JwtVerifier, WsAuthModule, type WsTokenVerifier } from 'nestjs-ws-auth';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { UsersService } from './auth/users.service.js';
@@ -12,6 +12,8 @@ import { RoomsService } from './chat/rooms.service.js';
 
 /** Own tokens may drift this far from our clock (CONTRACT.md: at most 5 s). */
 const CLOCK_TOLERANCE_SEC = 5;
+/** CONTRACT.md: a key the issuer starts using is accepted within 60 s. */
+const ISSUER_KEYS_COOLDOWN_MS = 30_000;
 
 @Module({})
 export class AppModule {
@@ -23,18 +25,36 @@ export class AppModule {
         WsAuthModule.forRoot({
           allowedOrigins: config.allowedOrigins,
           firstMessageTimeoutMs: config.authTimeoutMs,
-          verifiers: [
-            new JwtVerifier({
-              secret: config.jwtSecret,
-              algorithms: ['HS256'],
-              clockToleranceSec: CLOCK_TOLERANCE_SEC,
-              requiredClaims: ['sub', 'sid', 'iat', 'exp'],
-            }),
-          ],
+          verifiers: chatVerifiers(config),
         }),
       ],
       controllers: [AuthController],
       providers: [{ provide: CHAT_CONFIG, useValue: config }, UsersService, AuthService, RoomsService, ChatGateway, FeedGateway],
     };
   }
+}
+
+/**
+ * The issuer's verifier comes first: our own verifier claims every JWT, so a
+ * token whose `iss` is the issuer must be judged (and refused) by the issuer's
+ * keys before ours could accept it.
+ */
+function chatVerifiers(config: ChatConfig): WsTokenVerifier[] {
+  const own = new JwtVerifier({
+    secret: config.jwtSecret,
+    algorithms: ['HS256'],
+    clockToleranceSec: CLOCK_TOLERANCE_SEC,
+    requiredClaims: ['sub', 'sid', 'iat', 'exp'],
+  });
+  if (!config.oidc) {
+    return [own];
+  }
+  const issuer = new IssuerVerifier({
+    issuer: config.oidc.issuer,
+    audience: config.oidc.audience,
+    algorithms: ['RS256', 'ES256'],
+    clockToleranceSec: CLOCK_TOLERANCE_SEC,
+    keysCooldownMs: ISSUER_KEYS_COOLDOWN_MS,
+  });
+  return [issuer, own];
 }

@@ -25,6 +25,9 @@ export { fromQueryParameter } from './extractors/query-parameter.extractor.js';
 
 export { JwtVerifier, type JwtVerifierOptions, type HmacAlgorithm, type AsymmetricAlgorithm } from './verifiers/jwt.verifier.js';
 export { PassportVerifier, type PassportVerifierOptions } from './verifiers/passport.verifier.js';
+export { IssuerVerifier, type IssuerVerifierOptions } from './verifiers/issuer.verifier.js';
+export type { IssuerPrincipal } from './verifiers/issuer-principal.js';
+export type { IssuerAlgorithm } from './verifiers/access-token-header.js';
 
 export type { WsTokenVerifier, WsVerifiedToken } from './interfaces/token-verifier.interface.js';
 export type { WsCredentialSource, WsTokenExtractor, WsBuiltInSourceName } from './interfaces/credential-source.interface.js';
