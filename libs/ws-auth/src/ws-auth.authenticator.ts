@@ -16,6 +16,7 @@ import {
 } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
 import type { HandshakeOutcome } from './ws-auth.state.js';
+import { withinTimeout } from './within-timeout.js';
 
 /** A guarded gateway's policy with its sources resolved, built once per server. */
 export interface ResolvedPolicy {
@@ -141,7 +142,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
       throw new WsAuthError('invalid_token', 'The credential is empty or too long');
     }
     const work = source.authenticate ? source.authenticate(credential, request) : this.verifyToken(credential, request);
-    const verified = await this.withinTimeout(work);
+    const verified = await withinTimeout(work, this.verifyTimeoutMs, 'Verification timed out');
     if (verified.expiresAt !== undefined && verified.expiresAt <= Date.now()) {
       throw new WsAuthError('invalid_token', 'The credential has expired');
     }
@@ -185,17 +186,6 @@ export class WsAuthenticator implements OnApplicationBootstrap {
       throw new WsAuthError('origin_not_allowed');
     }
     return true;
-  }
-
-  private withinTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new WsAuthError('unavailable', 'Verification timed out')),
-        this.verifyTimeoutMs,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Logs a refusal without the credential: only the code, the gateway and the cause's kind. */
