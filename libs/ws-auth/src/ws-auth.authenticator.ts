@@ -17,6 +17,8 @@ import {
 import { WsAuthError } from './ws-auth.errors.js';
 import type { HandshakeOutcome } from './ws-auth.state.js';
 import { withinTimeout } from './within-timeout.js';
+import { ticketSource } from './tickets/ticket.source.js';
+import { TicketService } from './tickets/ticket.service.js';
 
 /** A guarded gateway's policy with its sources resolved, built once per server. */
 export interface ResolvedPolicy {
@@ -26,6 +28,7 @@ export interface ResolvedPolicy {
 }
 
 const DEFAULT_SOURCES = ['header', 'protocol'] as const;
+const DEFAULT_SOURCES_WITH_TICKETS = ['ticket', 'header', 'protocol'] as const;
 
 /**
  * Decides a handshake: origin, then the one credential among the gateway's
@@ -44,6 +47,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
   constructor(
     @Inject(WS_AUTH_OPTIONS) private readonly options: WsAuthModuleOptions,
     private readonly explorer: GatewayPolicyExplorer,
+    private readonly tickets: TicketService,
   ) {
     if (!options.verifiers?.length) {
       throw new Error('ws-auth: WsAuthModule needs at least one verifier');
@@ -73,8 +77,15 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     }
     this.served.add(gateway);
     const protocols = gateway.policy.protocols ?? this.options.protocols ?? [];
-    const specs = gateway.policy.sources ?? this.options.sources ?? DEFAULT_SOURCES;
-    return { gateway, protocols, sources: specs.map((spec) => resolveSource(spec, protocols)) };
+    const specs =
+      gateway.policy.sources ??
+      this.options.sources ??
+      (this.options.tickets ? DEFAULT_SOURCES_WITH_TICKETS : DEFAULT_SOURCES);
+    const sources = specs.map((spec) =>
+      // The ticket source needs the TicketService, which only DI can give.
+      spec === 'ticket' ? ticketSource(this.tickets) : resolveSource(spec, protocols),
+    );
+    return { gateway, protocols, sources };
   }
 
   /** Fails the bootstrap when a guarded gateway is served by another adapter: never open by mistake. */

@@ -4,6 +4,7 @@ import { GatewayPolicyExplorer } from './gateway-policy.explorer.js';
 import type { WsAuthModuleAsyncOptions, WsAuthModuleOptions } from './interfaces/ws-auth-options.interface.js';
 import { WsAuthenticator } from './ws-auth.authenticator.js';
 import { WS_AUTH_OPTIONS } from './ws-auth.constants.js';
+import { TicketService } from './tickets/ticket.service.js';
 
 /**
  * Global module: import it once in the root module, then guard gateways with
@@ -30,8 +31,8 @@ export class WsAuthModule {
       module: WsAuthModule,
       global: true,
       imports: [DiscoveryModule, ...imports],
-      providers: [...optionProviders, GatewayPolicyExplorer, WsAuthenticator],
-      exports: [WS_AUTH_OPTIONS, WsAuthenticator],
+      providers: [...optionProviders, GatewayPolicyExplorer, WsAuthenticator, TicketService],
+      exports: [WS_AUTH_OPTIONS, WsAuthenticator, TicketService],
     };
   }
 }

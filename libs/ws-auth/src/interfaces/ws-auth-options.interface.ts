@@ -1,5 +1,6 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
 import type { WsSourceSpec } from '../extractors/credential-sources.js';
+import type { TicketStore } from '../tickets/ticket-store.interface.js';
 import type { WsTokenVerifier } from './token-verifier.interface.js';
 
 /** How one gateway accepts credentials; `@WsAuth()` sets it, the module options give the defaults. */
@@ -7,7 +8,8 @@ export interface WsAuthPolicy {
   /**
    * Credential sources, by name or as `WsCredentialSource` objects (e.g.
    * `{ name: 'legacy', extract: ExtractJwt.fromUrlQueryParameter('jwt') }`).
-   * Exactly one credential may be present. Default `['header', 'protocol']`.
+   * Exactly one credential may be present. Default `['header', 'protocol']`,
+   * or `['ticket', 'header', 'protocol']` when the module has `tickets` options.
    */
   sources?: WsSourceSpec[];
   /** The gateway's own subprotocols: never mistaken for a token, selectable beside one. */
@@ -31,6 +33,21 @@ export interface WsAuthModuleOptions extends WsAuthPolicy {
   maxProtocols?: number;
   /** Bound on verifying one credential; past it the handshake gets 503. Default 1000 ms. */
   verifyTimeoutMs?: number;
+  /**
+   * Connection tickets (`TicketService`, the `ticket` source). Setting it,
+   * even to `{}`, makes `ticket` a default source.
+   */
+  tickets?: WsTicketOptions;
+}
+
+export interface WsTicketOptions {
+  /**
+   * Where tickets live until redeemed. Default: a `MemoryTicketStore`, which
+   * serves one process; several instances need a shared one (`RedisTicketStore`).
+   */
+  store?: TicketStore;
+  /** Ticket lifetime, whole seconds (never beyond the minting token's `exp`). Default 30. */
+  ttlSec?: number;
 }
 
 export interface WsAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
