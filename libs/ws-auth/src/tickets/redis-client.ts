@@ -18,6 +18,9 @@ export const WS_AUTH_REDIS_OPTIONS: Readonly<RedisOptions> = {
   // across 20 reconnections.
   maxRetriesPerRequest: 1,
   connectTimeout: 2000,
+  // disconnect() arms this timer even for a connection that is already dead,
+  // and it holds the process open: a shutdown while Redis is away would wait 2 s.
+  disconnectTimeout: 500,
   // Keep reconnecting forever (never give up and stay down), at most a second apart.
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
 };
@@ -37,16 +40,21 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
   const client = new RedisClient(url, { ...WS_AUTH_REDIS_OPTIONS, ...options });
   const logger = new Logger('WsAuth');
-  let reachable = true;
-  client.on('error', (error: NodeJS.ErrnoException) => {
-    if (reachable) {
-      reachable = false;
-      logger.warn(`Redis is unreachable (${error.code ?? error.name}); retrying in the background`);
+  // One warning per outage, not one per reconnection attempt. A lost
+  // connection shows as 'reconnecting' (no 'error'), a failed connect as
+  // 'error'; listening to 'error' also keeps ioredis from printing each one.
+  let down = false;
+  const report = (why: string) => {
+    if (!down) {
+      down = true;
+      logger.warn(`Redis is unreachable (${why}); retrying in the background`);
     }
-  });
+  };
+  client.on('error', (error: NodeJS.ErrnoException) => report(error.code ?? error.name));
+  client.on('reconnecting', () => report('connection lost'));
   client.on('ready', () => {
-    if (!reachable) {
-      reachable = true;
+    if (down) {
+      down = false;
       logger.log('Redis is reachable again');
     }
   });
