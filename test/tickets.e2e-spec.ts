@@ -135,6 +135,15 @@ describe('tickets (memory store)', () => {
       expectNoCredentialIn(res, bad);
     });
 
+    it('answers 400 error="invalid_request" for two Authorization headers', async () => {
+      const res = await request(chat.http)
+        .post('/auth/ticket')
+        .set('Authorization', [`Bearer ${token}`, `Bearer ${token}`] as unknown as string);
+      expect(res.status).toBe(400);
+      expect(res.headers['www-authenticate']).toMatch(INVALID_REQUEST);
+      expect(res.body.ticket).toBeUndefined();
+    });
+
     it('does not take a ticket as a bearer token', async () => {
       const ticket = await ticketFor(chat, token);
       const res = await mint(chat, ticket);

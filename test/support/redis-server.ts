@@ -22,7 +22,8 @@ export function redisServerAvailable(): boolean {
       if (process.env.CI === 'true') {
         throw new Error(`Redis tests cannot run: ${why}. CI must install redis-server (see .ci/run).`);
       }
-      console.warn(`\n!!! SKIPPING the Redis tests: ${why}. Install redis-server (apt-get install redis-server) to run them.\n`);
+      // Straight to stderr: one plain line, not console.warn's stack excerpt.
+      process.stderr.write(`!!! SKIPPING the Redis tests: ${why}; install redis-server (apt-get install redis-server) to run them\n`);
     }
   }
   return availability;
