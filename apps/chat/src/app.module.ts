@@ -1,14 +1,23 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { IssuerVerifier, JwtVerifier, WsAuthModule, type WsTokenVerifier } from 'nestjs-ws-auth';
+import type { Redis } from 'ioredis';
+import {
+  IssuerVerifier,
+  JwtVerifier,
+  RedisSessionStore,
+  RedisTicketStore,
+  WsAuthModule,
+  type WsTokenVerifier,
+} from 'nestjs-ws-auth';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { UsersService } from './auth/users.service.js';
 import type { ChatConfig } from './chat.config.js';
-import { CHAT_CONFIG } from './chat.constants.js';
+import { CHAT_CONFIG, REDIS_CLIENT } from './chat.constants.js';
 import { ChatGateway } from './chat/chat.gateway.js';
 import { FeedGateway } from './feed/feed.gateway.js';
 import { RoomsService } from './chat/rooms.service.js';
+import { RedisModule } from './redis/redis.module.js';
 
 /** Own tokens may drift this far from our clock (CONTRACT.md: at most 5 s). */
 const CLOCK_TOLERANCE_SEC = 5;
@@ -22,10 +31,20 @@ export class AppModule {
       module: AppModule,
       imports: [
         JwtModule.register({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } }),
-        WsAuthModule.forRoot({
-          allowedOrigins: config.allowedOrigins,
-          firstMessageTimeoutMs: config.authTimeoutMs,
-          verifiers: chatVerifiers(config),
+        RedisModule.forRoot(config.redisUrl),
+        WsAuthModule.forRootAsync({
+          inject: [REDIS_CLIENT],
+          // Without REDIS_URL, the embedded memory stores: one instance only.
+          useFactory: (redis: Redis | null) => ({
+            allowedOrigins: config.allowedOrigins,
+            firstMessageTimeoutMs: config.authTimeoutMs,
+            verifiers: chatVerifiers(config),
+            tickets: {
+              ttlSec: config.ticketTtlSec,
+              store: redis ? new RedisTicketStore(redis) : undefined,
+            },
+            sessions: { store: redis ? new RedisSessionStore({ client: redis }) : undefined },
+          }),
         }),
       ],
       controllers: [AuthController],

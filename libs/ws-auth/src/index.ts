@@ -2,6 +2,8 @@ export { WsAuthModule } from './ws-auth.module.js';
 export { WsAuthAdapter } from './ws-auth.adapter.js';
 export { WsAuthGuard } from './ws-auth.guard.js';
 export { WsAuthenticator } from './ws-auth.authenticator.js';
+export { HttpBearerGuard } from './http-bearer.guard.js';
+export { WsAuthExceptionFilter } from './ws-auth-exception.filter.js';
 export { WsAuthError, type WsAuthErrorCode } from './ws-auth.errors.js';
 export { getWsAuth } from './ws-auth.state.js';
 export { WsCloseCode } from './ws-auth.close-codes.js';
@@ -31,5 +33,11 @@ export type { IssuerAlgorithm } from './verifiers/access-token-header.js';
 
 export type { WsTokenVerifier, WsVerifiedToken } from './interfaces/token-verifier.interface.js';
 export type { WsCredentialSource, WsTokenExtractor, WsBuiltInSourceName } from './interfaces/credential-source.interface.js';
-export type { WsAuthModuleOptions, WsAuthModuleAsyncOptions, WsAuthPolicy } from './interfaces/ws-auth-options.interface.js';
+export type { WsAuthModuleOptions, WsAuthModuleAsyncOptions, WsAuthPolicy, WsTicketOptions } from './interfaces/ws-auth-options.interface.js';
 export type { JwtClaims } from './verifiers/claims.js';
+
+export { TicketService, type IssuedTicket, type TicketBindings } from './tickets/ticket.service.js';
+export type { TicketStore, TicketRecord } from './tickets/ticket-store.interface.js';
+export { MemoryTicketStore, type MemoryTicketStoreOptions } from './tickets/memory-ticket.store.js';
+export { RedisTicketStore, type RedisTicketStoreOptions } from './tickets/redis-ticket.store.js';
+export { createRedisClient, WS_AUTH_REDIS_OPTIONS } from './tickets/redis-client.js';

@@ -1,14 +1,34 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  Post,
+  Req,
+  UnauthorizedException,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { getWsAuth, HttpBearerGuard, TicketService, WsAuthExceptionFilter } from 'nestjs-ws-auth';
+import { CHAT_PATH } from '../chat.constants.js';
 import { AuthService, type AccessTokenResponse } from './auth.service.js';
 import { UsersService } from './users.service.js';
 
 const MAX_FIELD_LENGTH = 256;
+
+export interface TicketResponse {
+  ticket: string;
+  expires_in: number;
+}
 
 @Controller('auth')
 export class AuthController {
   constructor(
     private readonly users: UsersService,
     private readonly auth: AuthService,
+    private readonly tickets: TicketService,
   ) {}
 
   @Post('login')
@@ -23,6 +43,26 @@ export class AuthController {
       throw new UnauthorizedException('Wrong username or password');
     }
     return this.auth.issueAccessToken(subject);
+  }
+
+  /**
+   * Trades the bearer token for a connection ticket: the browser opens
+   * `/chat?ticket=` with it, since it cannot send `Authorization` on a
+   * WebSocket. The ticket opens `/chat` only, and only from the Origin that
+   * minted it (when the request has one).
+   */
+  @Post('ticket')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store') // a ticket is a credential: no cache may keep it
+  @UseGuards(HttpBearerGuard)
+  @UseFilters(WsAuthExceptionFilter)
+  async ticket(@Req() request: IncomingMessage): Promise<TicketResponse> {
+    const auth = getWsAuth(request);
+    if (!auth) {
+      throw new UnauthorizedException(); // unreachable behind HttpBearerGuard; never mint without an identity
+    }
+    const { ticket, expiresIn } = await this.tickets.issue(auth, { origin: request.headers.origin, path: CHAT_PATH });
+    return { ticket, expires_in: expiresIn };
   }
 }
 

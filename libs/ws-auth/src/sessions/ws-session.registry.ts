@@ -44,9 +44,10 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.expiry.clear();
     this.hints.clear();
+    await this.store.close?.();
   }
 
   /** Number of authenticated sockets tracked here. */
