@@ -27,6 +27,9 @@ const ISSUER_KEYS_COOLDOWN_MS = 30_000;
 @Module({})
 export class AppModule {
   static forRoot(config: ChatConfig): DynamicModule {
+    // Built here, not in the factory: a bad issuer setting stops the start
+    // with its own error before Nest boots.
+    const verifiers = chatVerifiers(config);
     return {
       module: AppModule,
       imports: [
@@ -38,7 +41,7 @@ export class AppModule {
           useFactory: (redis: Redis | null) => ({
             allowedOrigins: config.allowedOrigins,
             firstMessageTimeoutMs: config.authTimeoutMs,
-            verifiers: chatVerifiers(config),
+            verifiers,
             tickets: {
               ttlSec: config.ticketTtlSec,
               store: redis ? new RedisTicketStore(redis) : undefined,
