@@ -11,7 +11,7 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { getWsAuth, HttpBearerGuard, TicketService, WsAuthExceptionFilter } from 'nestjs-ws-auth';
+import { getWsAuth, HttpBearerGuard, TicketService, WsAuthExceptionFilter, WsSessionService } from 'nestjs-ws-auth';
 import { CHAT_PATH } from '../chat.constants.js';
 import { AuthService, type AccessTokenResponse } from './auth.service.js';
 import { UsersService } from './users.service.js';
@@ -29,6 +29,7 @@ export class AuthController {
     private readonly users: UsersService,
     private readonly auth: AuthService,
     private readonly tickets: TicketService,
+    private readonly sessions: WsSessionService,
   ) {}
 
   @Post('login')
@@ -63,6 +64,31 @@ export class AuthController {
     }
     const { ticket, expiresIn } = await this.tickets.issue(auth, { origin: request.headers.origin, path: CHAT_PATH });
     return { ticket, expires_in: expiresIn };
+  }
+
+  /**
+   * Ends the login session of the bearer token, on every instance: the token,
+   * its unused tickets and its open sockets (closed with 4403) stop working.
+   * The revocation is kept until the token would have expired anyway.
+   */
+  @Post('logout')
+  @HttpCode(204)
+  @UseGuards(HttpBearerGuard)
+  @UseFilters(WsAuthExceptionFilter)
+  async logout(@Req() request: IncomingMessage): Promise<void> {
+    const auth = getWsAuth(request);
+    if (!auth) {
+      throw new UnauthorizedException(); // unreachable behind HttpBearerGuard
+    }
+    const until = auth.expiresAt ?? Date.now() + this.auth.maxTokenLifetimeMs;
+    if (auth.sessionId !== undefined) {
+      await this.sessions.revokeSession(auth.sessionId, until);
+    } else {
+      // An issuer's token without `sid`: its login cannot be told apart from
+      // the subject's others, so every session issued until now ends.
+      const coverMs = Math.max(until - Date.now(), this.auth.maxTokenLifetimeMs);
+      await this.sessions.revokeSubject(auth.subject, Math.ceil(coverMs / 1000));
+    }
   }
 }
 
