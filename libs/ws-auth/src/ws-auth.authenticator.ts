@@ -122,12 +122,14 @@ export class WsAuthenticator implements OnApplicationBootstrap {
 
     const found: Array<{ source: WsCredentialSource; credential: string }> = [];
     for (const source of policy.sources) {
+      if (source.ambient && !originAllowed) {
+        // An ambient cookie proves nothing without an allowed Origin; it is not
+        // even read, so a cookie another site tossed in cannot fail the handshake.
+        continue;
+      }
       const credential = source.extract(request);
       if (credential === null || credential === undefined) {
         continue;
-      }
-      if (source.ambient && !originAllowed) {
-        continue; // an ambient cookie proves nothing without an allowed Origin
       }
       found.push({ source, credential });
     }
