@@ -60,7 +60,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     }
     if (options.allowedOrigins) {
       for (const origin of options.allowedOrigins) {
-        if (new URL(origin).origin !== origin) {
+        if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
           throw new Error(`ws-auth: allowed origin "${origin}" is not an origin (scheme://host[:port], no path)`);
         }
       }
