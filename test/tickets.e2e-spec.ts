@@ -89,6 +89,15 @@ describe('tickets (memory store)', () => {
       expectNoCredentialIn(res, token);
     });
 
+    it('opens /feed too, and a bad ticket there is refused at the handshake rather than left pending', async () => {
+      const socket = await connect(`${chat.ws}/feed?ticket=${await ticketFor(chat, token)}`);
+      await expect(ask(socket, 'whoami')).resolves.toEqual({ event: 'whoami', data: { sub: 'maggie', source: 'ticket' } });
+      socket.close();
+      const forged = await rawUpgrade(`${chat.ws}/feed?ticket=${randomBytes(32).toString('base64url')}`);
+      expect(forged.status).toBe(401);
+      expect(forged.headers['www-authenticate']).toMatch(INVALID_TOKEN);
+    });
+
     it('mints a different ticket each time', async () => {
       expect(await ticketFor(chat, token)).not.toBe(await ticketFor(chat, token));
     });

@@ -12,7 +12,6 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { getWsAuth, HttpBearerGuard, TicketService, WsAuthExceptionFilter, WsSessionService } from 'nestjs-ws-auth';
-import { CHAT_PATH } from '../chat.constants.js';
 import { AuthService, type AccessTokenResponse } from './auth.service.js';
 import { UsersService } from './users.service.js';
 
@@ -48,9 +47,9 @@ export class AuthController {
 
   /**
    * Trades the bearer token for a connection ticket: the browser opens
-   * `/chat?ticket=` with it, since it cannot send `Authorization` on a
-   * WebSocket. The ticket opens `/chat` only, and only from the Origin that
-   * minted it (when the request has one).
+   * `/chat?ticket=` (or `/feed?ticket=`) with it, since it cannot send
+   * `Authorization` on a WebSocket. The ticket opens a socket only from the
+   * Origin that minted it (when the request has one).
    */
   @Post('ticket')
   @HttpCode(200)
@@ -62,7 +61,7 @@ export class AuthController {
     if (!auth) {
       throw new UnauthorizedException(); // unreachable behind HttpBearerGuard; never mint without an identity
     }
-    const { ticket, expiresIn } = await this.tickets.issue(auth, { origin: request.headers.origin, path: CHAT_PATH });
+    const { ticket, expiresIn } = await this.tickets.issue(auth, { origin: request.headers.origin });
     return { ticket, expires_in: expiresIn };
   }
 
