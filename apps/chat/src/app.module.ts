@@ -1,40 +1,82 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { JwtVerifier, WsAuthModule } from 'nestjs-ws-auth';
+import type { Redis } from 'ioredis';
+import {
+  IssuerVerifier,
+  JwtVerifier,
+  RedisSessionStore,
+  RedisTicketStore,
+  WsAuthModule,
+  type WsTokenVerifier,
+} from 'nestjs-ws-auth';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { UsersService } from './auth/users.service.js';
 import type { ChatConfig } from './chat.config.js';
-import { CHAT_CONFIG } from './chat.constants.js';
+import { CHAT_CONFIG, REDIS_CLIENT } from './chat.constants.js';
 import { ChatGateway } from './chat/chat.gateway.js';
 import { FeedGateway } from './feed/feed.gateway.js';
 import { RoomsService } from './chat/rooms.service.js';
+import { RedisModule } from './redis/redis.module.js';
 
 /** Own tokens may drift this far from our clock (CONTRACT.md: at most 5 s). */
 const CLOCK_TOLERANCE_SEC = 5;
+/** CONTRACT.md: a key the issuer starts using is accepted within 60 s. */
+const ISSUER_KEYS_COOLDOWN_MS = 30_000;
 
 @Module({})
 export class AppModule {
   static forRoot(config: ChatConfig): DynamicModule {
+    // Built here, not in the factory: a bad issuer setting stops the start
+    // with its own error before Nest boots.
+    const verifiers = chatVerifiers(config);
     return {
       module: AppModule,
       imports: [
         JwtModule.register({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } }),
-        WsAuthModule.forRoot({
-          allowedOrigins: config.allowedOrigins,
-          firstMessageTimeoutMs: config.authTimeoutMs,
-          verifiers: [
-            new JwtVerifier({
-              secret: config.jwtSecret,
-              algorithms: ['HS256'],
-              clockToleranceSec: CLOCK_TOLERANCE_SEC,
-              requiredClaims: ['sub', 'sid', 'iat', 'exp'],
-            }),
-          ],
+        RedisModule.forRoot(config.redisUrl),
+        WsAuthModule.forRootAsync({
+          inject: [REDIS_CLIENT],
+          // Without REDIS_URL, the embedded memory stores: one instance only.
+          useFactory: (redis: Redis | null) => ({
+            allowedOrigins: config.allowedOrigins,
+            firstMessageTimeoutMs: config.authTimeoutMs,
+            verifiers,
+            tickets: {
+              ttlSec: config.ticketTtlSec,
+              store: redis ? new RedisTicketStore(redis) : undefined,
+            },
+            sessions: { store: redis ? new RedisSessionStore({ client: redis }) : undefined },
+          }),
         }),
       ],
       controllers: [AuthController],
       providers: [{ provide: CHAT_CONFIG, useValue: config }, UsersService, AuthService, RoomsService, ChatGateway, FeedGateway],
     };
   }
+}
+
+/**
+ * The issuer's verifier comes first: our own verifier claims every JWT, so a
+ * token whose `iss` is the issuer must be judged (and refused) by the issuer's
+ * keys before ours could accept it.
+ */
+function chatVerifiers(config: ChatConfig): WsTokenVerifier[] {
+  const own = new JwtVerifier({
+    secret: config.jwtSecret,
+    algorithms: ['HS256'],
+    clockToleranceSec: CLOCK_TOLERANCE_SEC,
+    requiredClaims: ['sub', 'sid', 'iat', 'exp'],
+  });
+  if (!config.oidc) {
+    return [own];
+  }
+  const issuer = new IssuerVerifier({
+    issuer: config.oidc.issuer,
+    audience: config.oidc.audience,
+    algorithms: ['RS256', 'ES256'],
+    clockToleranceSec: CLOCK_TOLERANCE_SEC,
+    keysCooldownMs: ISSUER_KEYS_COOLDOWN_MS,
+  });
+  return [issuer, own];
 }

@@ -12,6 +12,15 @@ export interface ChatConfig {
   authTimeoutMs: number;
   allowedOrigins: string[];
   redisUrl?: string;
+  /** An OpenID Connect issuer whose access tokens are accepted beside our own (`OIDC_ISSUER`, `OIDC_AUDIENCE`). */
+  oidc?: OidcIssuerConfig;
+}
+
+export interface OidcIssuerConfig {
+  /** The issuer identifier, exactly as the `iss` of its tokens. */
+  issuer: string;
+  /** The `aud` its tokens must carry to be accepted here. */
+  audience: string;
 }
 
 export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig {
@@ -29,7 +38,24 @@ export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig
       ? env.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
       : [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
     redisUrl: env.REDIS_URL || undefined,
+    oidc: oidcIssuer(env),
   };
+}
+
+/**
+ * Without an audience any token of the issuer would do, including those it
+ * mints for other APIs (RFC 9068 §4): so the one needs the other.
+ */
+function oidcIssuer(env: NodeJS.ProcessEnv): OidcIssuerConfig | undefined {
+  const issuer = env.OIDC_ISSUER || undefined;
+  const audience = env.OIDC_AUDIENCE || undefined;
+  if (issuer && !audience) {
+    throw new Error('OIDC_ISSUER is set but OIDC_AUDIENCE is not: set it to the aud that the issuer puts in access tokens for this app');
+  }
+  if (audience && !issuer) {
+    throw new Error('OIDC_AUDIENCE is set but OIDC_ISSUER is not: set the issuer whose tokens carry that aud');
+  }
+  return issuer && audience ? { issuer, audience } : undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

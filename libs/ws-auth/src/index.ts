@@ -2,6 +2,8 @@ export { WsAuthModule } from './ws-auth.module.js';
 export { WsAuthAdapter } from './ws-auth.adapter.js';
 export { WsAuthGuard } from './ws-auth.guard.js';
 export { WsAuthenticator } from './ws-auth.authenticator.js';
+export { HttpBearerGuard } from './http-bearer.guard.js';
+export { WsAuthExceptionFilter } from './ws-auth-exception.filter.js';
 export { WsAuthError, type WsAuthErrorCode } from './ws-auth.errors.js';
 export { getWsAuth } from './ws-auth.state.js';
 export { WsCloseCode } from './ws-auth.close-codes.js';
@@ -25,8 +27,17 @@ export { fromQueryParameter } from './extractors/query-parameter.extractor.js';
 
 export { JwtVerifier, type JwtVerifierOptions, type HmacAlgorithm, type AsymmetricAlgorithm } from './verifiers/jwt.verifier.js';
 export { PassportVerifier, type PassportVerifierOptions } from './verifiers/passport.verifier.js';
+export { IssuerVerifier, type IssuerVerifierOptions } from './verifiers/issuer.verifier.js';
+export type { IssuerPrincipal } from './verifiers/issuer-principal.js';
+export type { IssuerAlgorithm } from './verifiers/access-token-header.js';
 
 export type { WsTokenVerifier, WsVerifiedToken } from './interfaces/token-verifier.interface.js';
 export type { WsCredentialSource, WsTokenExtractor, WsBuiltInSourceName } from './interfaces/credential-source.interface.js';
-export type { WsAuthModuleOptions, WsAuthModuleAsyncOptions, WsAuthPolicy } from './interfaces/ws-auth-options.interface.js';
+export type { WsAuthModuleOptions, WsAuthModuleAsyncOptions, WsAuthPolicy, WsTicketOptions } from './interfaces/ws-auth-options.interface.js';
 export type { JwtClaims } from './verifiers/claims.js';
+
+export { TicketService, type IssuedTicket, type TicketBindings } from './tickets/ticket.service.js';
+export type { TicketStore, TicketRecord } from './tickets/ticket-store.interface.js';
+export { MemoryTicketStore, type MemoryTicketStoreOptions } from './tickets/memory-ticket.store.js';
+export { RedisTicketStore, type RedisTicketStoreOptions } from './tickets/redis-ticket.store.js';
+export { createRedisClient, WS_AUTH_REDIS_OPTIONS } from './tickets/redis-client.js';

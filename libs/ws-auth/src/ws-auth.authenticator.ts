@@ -17,6 +17,9 @@ import {
 } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
 import type { SessionStore } from './sessions/session-store.interface.js';
+import { withinTimeout } from './within-timeout.js';
+import { ticketSource } from './tickets/ticket.source.js';
+import { TicketService } from './tickets/ticket.service.js';
 
 /** A guarded gateway's policy with its sources resolved, built once per server. */
 export interface ResolvedPolicy {
@@ -26,6 +29,7 @@ export interface ResolvedPolicy {
 }
 
 const DEFAULT_SOURCES = ['header', 'protocol'] as const;
+const DEFAULT_SOURCES_WITH_TICKETS = ['ticket', 'header', 'protocol'] as const;
 
 /**
  * Decides a handshake: origin, then the one credential among the gateway's
@@ -45,6 +49,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     @Inject(WS_AUTH_OPTIONS) private readonly options: WsAuthModuleOptions,
     @Inject(WS_AUTH_SESSION_STORE) private readonly sessions: SessionStore,
     private readonly explorer: GatewayPolicyExplorer,
+    private readonly tickets: TicketService,
   ) {
     if (!options.verifiers?.length) {
       throw new Error('ws-auth: WsAuthModule needs at least one verifier');
@@ -55,7 +60,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     }
     if (options.allowedOrigins) {
       for (const origin of options.allowedOrigins) {
-        if (new URL(origin).origin !== origin) {
+        if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
           throw new Error(`ws-auth: allowed origin "${origin}" is not an origin (scheme://host[:port], no path)`);
         }
       }
@@ -74,8 +79,15 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     }
     this.served.add(gateway);
     const protocols = gateway.policy.protocols ?? this.options.protocols ?? [];
-    const specs = gateway.policy.sources ?? this.options.sources ?? DEFAULT_SOURCES;
-    return { gateway, protocols, sources: specs.map((spec) => resolveSource(spec, protocols)) };
+    const specs =
+      gateway.policy.sources ??
+      this.options.sources ??
+      (this.options.tickets ? DEFAULT_SOURCES_WITH_TICKETS : DEFAULT_SOURCES);
+    const sources = specs.map((spec) =>
+      // The ticket source needs the TicketService, which only DI can give.
+      spec === 'ticket' ? ticketSource(this.tickets) : resolveSource(spec, protocols),
+    );
+    return { gateway, protocols, sources };
   }
 
   /** Fails the bootstrap when a guarded gateway is served by another adapter: never open by mistake. */
@@ -110,12 +122,14 @@ export class WsAuthenticator implements OnApplicationBootstrap {
 
     const found: Array<{ source: WsCredentialSource; credential: string }> = [];
     for (const source of policy.sources) {
+      if (source.ambient && !originAllowed) {
+        // An ambient cookie proves nothing without an allowed Origin; it is not
+        // even read, so a cookie another site tossed in cannot fail the handshake.
+        continue;
+      }
       const credential = source.extract(request);
       if (credential === null || credential === undefined) {
         continue;
-      }
-      if (source.ambient && !originAllowed) {
-        continue; // an ambient cookie proves nothing without an allowed Origin
       }
       found.push({ source, credential });
     }
@@ -137,7 +151,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     if (credential.length === 0 || credential.length > this.maxTokenLength) {
       throw new WsAuthError('invalid_token', 'The credential is empty or too long');
     }
-    const verified = await this.withinTimeout(this.verifyAndCheckRevocation(credential, request, source));
+    const verified = await withinTimeout(this.verifyAndCheckRevocation(credential, request, source), this.verifyTimeoutMs, 'Verification timed out');
     return {
       principal: verified.principal,
       subject: verified.subject,
@@ -197,17 +211,6 @@ export class WsAuthenticator implements OnApplicationBootstrap {
       throw new WsAuthError('origin_not_allowed');
     }
     return true;
-  }
-
-  private withinTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new WsAuthError('unavailable', 'Verification timed out')),
-        this.verifyTimeoutMs,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Logs a refusal without the credential: only the code, the gateway and the cause's kind. */

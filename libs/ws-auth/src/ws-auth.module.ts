@@ -8,6 +8,7 @@ import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
 import { WsSessionRegistry } from './sessions/ws-session.registry.js';
 import { WsSessionService } from './sessions/ws-session.service.js';
 import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from './ws-auth.constants.js';
+import { TicketService } from './tickets/ticket.service.js';
 
 /**
  * Global module: import it once in the root module, then guard gateways with
@@ -46,8 +47,9 @@ export class WsAuthModule {
         WsSessionRegistry,
         WsConnectionLifecycle,
         WsSessionService,
+        TicketService,
       ],
-      exports: [WS_AUTH_OPTIONS, WsAuthenticator, WsSessionService],
+      exports: [WS_AUTH_OPTIONS, WsAuthenticator, WsSessionService, TicketService],
     };
   }
 }

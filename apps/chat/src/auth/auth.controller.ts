@@ -1,14 +1,34 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  Post,
+  Req,
+  UnauthorizedException,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { getWsAuth, HttpBearerGuard, TicketService, WsAuthExceptionFilter, WsSessionService } from 'nestjs-ws-auth';
 import { AuthService, type AccessTokenResponse } from './auth.service.js';
 import { UsersService } from './users.service.js';
 
 const MAX_FIELD_LENGTH = 256;
+
+export interface TicketResponse {
+  ticket: string;
+  expires_in: number;
+}
 
 @Controller('auth')
 export class AuthController {
   constructor(
     private readonly users: UsersService,
     private readonly auth: AuthService,
+    private readonly tickets: TicketService,
+    private readonly sessions: WsSessionService,
   ) {}
 
   @Post('login')
@@ -23,6 +43,51 @@ export class AuthController {
       throw new UnauthorizedException('Wrong username or password');
     }
     return this.auth.issueAccessToken(subject);
+  }
+
+  /**
+   * Trades the bearer token for a connection ticket: the browser opens
+   * `/chat?ticket=` (or `/feed?ticket=`) with it, since it cannot send
+   * `Authorization` on a WebSocket. The ticket opens a socket only from the
+   * Origin that minted it (when the request has one).
+   */
+  @Post('ticket')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store') // a ticket is a credential: no cache may keep it
+  @UseGuards(HttpBearerGuard)
+  @UseFilters(WsAuthExceptionFilter)
+  async ticket(@Req() request: IncomingMessage): Promise<TicketResponse> {
+    const auth = getWsAuth(request);
+    if (!auth) {
+      throw new UnauthorizedException(); // unreachable behind HttpBearerGuard; never mint without an identity
+    }
+    const { ticket, expiresIn } = await this.tickets.issue(auth, { origin: request.headers.origin });
+    return { ticket, expires_in: expiresIn };
+  }
+
+  /**
+   * Ends the login session of the bearer token, on every instance: the token,
+   * its unused tickets and its open sockets (closed with 4403) stop working.
+   * The revocation is kept until the token would have expired anyway.
+   */
+  @Post('logout')
+  @HttpCode(204)
+  @UseGuards(HttpBearerGuard)
+  @UseFilters(WsAuthExceptionFilter)
+  async logout(@Req() request: IncomingMessage): Promise<void> {
+    const auth = getWsAuth(request);
+    if (!auth) {
+      throw new UnauthorizedException(); // unreachable behind HttpBearerGuard
+    }
+    const until = auth.expiresAt ?? Date.now() + this.auth.maxTokenLifetimeMs;
+    if (auth.sessionId !== undefined) {
+      await this.sessions.revokeSession(auth.sessionId, until);
+    } else {
+      // An issuer's token without `sid`: its login cannot be told apart from
+      // the subject's others, so every session issued until now ends.
+      const coverMs = Math.max(until - Date.now(), this.auth.maxTokenLifetimeMs);
+      await this.sessions.revokeSubject(auth.subject, Math.ceil(coverMs / 1000));
+    }
   }
 }
 

@@ -17,6 +17,11 @@ export class AuthService {
     @Inject(CHAT_CONFIG) private readonly config: ChatConfig,
   ) {}
 
+  /** The longest an access token of ours may live. */
+  get maxTokenLifetimeMs(): number {
+    return this.config.accessTokenTtlSec * 1000;
+  }
+
   /** A new login session: every login gets its own `sid`, so a logout ends that one alone. */
   async issueAccessToken(subject: string): Promise<AccessTokenResponse> {
     const expiresIn = this.config.accessTokenTtlSec;

@@ -3,11 +3,12 @@ import { MessageBody, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, C
 import { WsAuth, WsAuthGuard, WsAuthInfo } from 'nestjs-ws-auth';
 import type { WebSocket } from 'ws';
 import { roomOf, textOf } from './chat-messages.js';
+import { CHAT_PATH } from '../chat.constants.js';
 import { RoomsService } from './rooms.service.js';
 
-@WsAuth({ sources: ['header', 'protocol'] })
+@WsAuth({ sources: ['ticket', 'header', 'protocol'] })
 @UseGuards(WsAuthGuard)
-@WebSocketGateway({ path: '/chat' })
+@WebSocketGateway({ path: CHAT_PATH })
 export class ChatGateway implements OnGatewayDisconnect {
   constructor(private readonly rooms: RoomsService) {}
 

@@ -1,10 +1,44 @@
-import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import type { WebSocket } from 'ws';
+import { REDIS_CLIENT } from '../chat.constants.js';
 
-/** Room membership of this instance's sockets. */
+const CHANNEL = 'chat:rooms';
+
+interface RoomFrame {
+  origin: string;
+  room: string;
+  frame: string;
+}
+
+/**
+ * Room membership of this instance's sockets. With Redis, what is said in a
+ * room also goes over pub/sub to the members on every other instance; while
+ * Redis is away, a room still works within this instance.
+ */
 @Injectable()
-export class RoomsService {
+export class RoomsService implements OnModuleDestroy {
+  private readonly logger = new Logger('Rooms');
   private readonly rooms = new Map<string, Set<WebSocket>>();
+  private readonly origin = randomUUID();
+  private readonly subscriber?: Redis;
+  private publishFailing = false;
+
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {
+    if (redis) {
+      // Subscriptions are replayed by ioredis after a reconnection; this
+      // connection sends no commands, so it may queue while offline.
+      this.subscriber = redis.duplicate({ enableOfflineQueue: true });
+      this.subscriber.on('error', () => undefined); // the command client reports outages
+      this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
+      void this.subscriber.subscribe(CHANNEL).catch(() => undefined);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.subscriber?.disconnect();
+  }
 
   join(room: string, client: WebSocket): void {
     let members = this.rooms.get(room);
@@ -23,9 +57,39 @@ export class RoomsService {
     }
   }
 
-  /** Sends one event to every open socket in the room. */
+  /** Sends one event to every open socket in the room, on every instance. */
   broadcast(room: string, event: string, data: unknown): void {
     const frame = JSON.stringify({ event, data });
+    this.deliver(room, frame);
+    if (this.redis) {
+      const message: RoomFrame = { origin: this.origin, room, frame };
+      this.redis.publish(CHANNEL, JSON.stringify(message)).then(
+        () => (this.publishFailing = false),
+        () => {
+          if (!this.publishFailing) {
+            this.publishFailing = true;
+            this.logger.warn('Redis is unreachable: rooms reach this instance only until it returns');
+          }
+        },
+      );
+    }
+  }
+
+  private receive(channel: string, message: string): void {
+    if (channel !== CHANNEL) {
+      return;
+    }
+    try {
+      const { origin, room, frame } = JSON.parse(message) as RoomFrame;
+      if (origin !== this.origin && typeof room === 'string' && typeof frame === 'string') {
+        this.deliver(room, frame);
+      }
+    } catch {
+      // not one of ours
+    }
+  }
+
+  private deliver(room: string, frame: string): void {
     for (const member of this.rooms.get(room) ?? []) {
       if (member.readyState === member.OPEN) {
         member.send(frame);

@@ -6,7 +6,7 @@ import { WsAuth, WsAuthGuard, WsAuthInfo } from 'nestjs-ws-auth';
  * Accepts a handshake without a credential too: such a socket is pending
  * until its first frame, `{"event":"auth","data":{"token"}}`, authenticates it.
  */
-@WsAuth({ sources: ['header', 'protocol'], firstMessage: true })
+@WsAuth({ sources: ['ticket', 'header', 'protocol'], firstMessage: true })
 @UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: '/feed' })
 export class FeedGateway {

@@ -24,7 +24,7 @@ export const WsSources = {
    * URLs (they end up in access logs). For legacy clients only.
    */
   query: (name = 'access_token'): WsCredentialSource => ({ name: 'query', extract: fromQueryParameter(name) }),
-} satisfies Record<WsBuiltInSourceName, (...args: never[]) => WsCredentialSource>;
+} satisfies Record<Exclude<WsBuiltInSourceName, 'ticket'>, (...args: never[]) => WsCredentialSource>;
 
 export type WsSourceSpec = WsBuiltInSourceName | WsCredentialSource;
 
@@ -34,6 +34,10 @@ export function resolveSource(spec: WsSourceSpec, appProtocols: readonly string[
   }
   if (spec === 'protocol') {
     return WsSources.protocol(appProtocols);
+  }
+  if (spec === 'ticket') {
+    // Redeeming needs the module's TicketService: WsAuthenticator resolves this name.
+    throw new Error('ws-auth: the "ticket" source is resolved by WsAuthenticator, not by resolveSource()');
   }
   const factory = WsSources[spec];
   if (!factory) {

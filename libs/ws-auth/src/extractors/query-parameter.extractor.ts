@@ -4,8 +4,15 @@ import type { WsTokenExtractor } from '../interfaces/credential-source.interface
 
 /** Every value of one query parameter of the upgrade URL. */
 export function queryParameterValues(request: IncomingMessage, name: string): string[] {
-  // The base only makes a path-only request URL parseable; its host is never used.
-  return new URL(request.url ?? '/', 'http://localhost').searchParams.getAll(name);
+  let url: URL;
+  try {
+    // The base only makes a path-only request URL parseable; its host is never used.
+    url = new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    // A target such as `//` or `/\[` is no URL: a malformed request, not a failure to judge it.
+    throw new WsAuthError('invalid_request', 'The request URL is malformed');
+  }
+  return url.searchParams.getAll(name);
 }
 
 /**

@@ -52,20 +52,38 @@ export function parseOfferedProtocols(
     }
     return { offered, token: candidates[0], selected: ACCESS_TOKEN_PROTOCOL };
   }
-  const selected = plain[0];
-  if (selected === undefined) {
+  if (plain.length === 0) {
     // The prefixed form only travels beside a real protocol: the server must
     // answer with something that is not the token.
     throw new WsAuthError('invalid_request', 'A bearer subprotocol needs an application protocol beside it');
   }
-  return { offered, token: decodeBase64Url(prefixed[0].slice(BEARER_PROTOCOL_PREFIX.length)), selected };
+  const token = decodeBase64Url(prefixed[0].slice(BEARER_PROTOCOL_PREFIX.length));
+  // The answer is echoed in the 101: never a protocol that spells the token.
+  const selected = plain.find((entry) => entry !== token);
+  if (selected === undefined) {
+    throw new WsAuthError('invalid_request', 'A bearer subprotocol needs an application protocol beside it');
+  }
+  return { offered, token, selected };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Strict: only the canonical encoding of UTF-8 text, so the token is exactly what was sent. */
 function decodeBase64Url(value: string): string {
   if (value.length === 0 || !/^[A-Za-z0-9_-]+$/.test(value)) {
     throw new WsAuthError('invalid_token', 'Malformed bearer subprotocol');
   }
-  return Buffer.from(value, 'base64url').toString('utf8');
+  // Buffer decodes leniently: a 4n+1 length or non-zero trailing bits would
+  // still yield bytes (possibly none), so the decoding must re-encode to the input.
+  const bytes = Buffer.from(value, 'base64url');
+  if (bytes.toString('base64url') !== value) {
+    throw new WsAuthError('invalid_token', 'Malformed bearer subprotocol');
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new WsAuthError('invalid_token', 'Malformed bearer subprotocol');
+  }
 }
 
 /** The subprotocol source as a passport-jwt style extractor. */

@@ -24,5 +24,8 @@ export interface WsCredentialSource {
   readonly authenticate?: (credential: string, request: IncomingMessage) => Promise<WsVerifiedToken>;
 }
 
-/** Names of the built-in sources, usable wherever a source is expected. */
-export type WsBuiltInSourceName = 'header' | 'protocol' | 'cookie' | 'query';
+/**
+ * Names of the built-in sources, usable wherever a source is expected.
+ * `ticket` is `?ticket=`, redeemed by the module's `TicketService`.
+ */
+export type WsBuiltInSourceName = 'ticket' | 'header' | 'protocol' | 'cookie' | 'query';

@@ -1,6 +1,7 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
 import type { WsSourceSpec } from '../extractors/credential-sources.js';
 import type { SessionStore } from '../sessions/session-store.interface.js';
+import type { TicketStore } from '../tickets/ticket-store.interface.js';
 import type { WsTokenVerifier } from './token-verifier.interface.js';
 
 /** How one gateway accepts credentials; `@WsAuth()` sets it, the module options give the defaults. */
@@ -8,7 +9,8 @@ export interface WsAuthPolicy {
   /**
    * Credential sources, by name or as `WsCredentialSource` objects (e.g.
    * `{ name: 'legacy', extract: ExtractJwt.fromUrlQueryParameter('jwt') }`).
-   * Exactly one credential may be present. Default `['header', 'protocol']`.
+   * Exactly one credential may be present. Default `['header', 'protocol']`,
+   * or `['ticket', 'header', 'protocol']` when the module has `tickets` options.
    */
   sources?: WsSourceSpec[];
   /** The gateway's own subprotocols: never mistaken for a token, selectable beside one. */
@@ -56,6 +58,21 @@ export interface WsAuthModuleOptions extends WsAuthPolicy {
     /** `auth_expiring` is sent this long before `exp` (at most half the token's remaining life). Default 60. */
     expiringHintSec?: number;
   };
+  /**
+   * Connection tickets (`TicketService`, the `ticket` source). Setting it,
+   * even to `{}`, makes `ticket` a default source.
+   */
+  tickets?: WsTicketOptions;
+}
+
+export interface WsTicketOptions {
+  /**
+   * Where tickets live until redeemed. Default: a `MemoryTicketStore`, which
+   * serves one process; several instances need a shared one (`RedisTicketStore`).
+   */
+  store?: TicketStore;
+  /** Ticket lifetime, whole seconds (never beyond the minting token's `exp`). Default 30. */
+  ttlSec?: number;
 }
 
 export interface WsAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {

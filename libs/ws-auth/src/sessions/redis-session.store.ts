@@ -37,11 +37,15 @@ export class RedisSessionStore implements SessionStore {
   private readonly origin = randomUUID();
   private readonly listeners: Array<(event: SessionEvent) => void> = [];
   private readonly resyncListeners: Array<() => void> = [];
+  private readonly ownsSubscriber: boolean;
 
   constructor(options: RedisSessionStoreOptions) {
     this.client = options.client;
     this.prefix = options.prefix ?? 'ws-auth:';
     this.channel = `${this.prefix}session-events`;
+    this.ownsSubscriber = !options.subscriber;
+    // The subscription is replayed by ioredis on every reconnection, so this
+    // connection may queue while offline; commands never go through it.
     this.subscriber = options.subscriber ?? options.client.duplicate({ enableOfflineQueue: true });
     this.subscriber.on('error', () => undefined); // reconnects by itself; the command client reports outages
     this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
@@ -86,8 +90,11 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
+  /** Closes the subscriber connection this store opened; the command client is yours to close. */
   async close(): Promise<void> {
-    this.subscriber.disconnect();
+    if (this.ownsSubscriber) {
+      this.subscriber.disconnect();
+    }
   }
 
   private receive(channel: string, message: string): void {

@@ -57,8 +57,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.deadlines.clear();
+    await this.store.close?.();
   }
 
   /** Number of authenticated sockets tracked here. */

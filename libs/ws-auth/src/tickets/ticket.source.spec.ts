@@ -1,0 +1,69 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from '@jest/globals';
+import type { GatewayPolicyExplorer, GuardedGateway } from '../gateway-policy.explorer.js';
+import type { WsAuthModuleOptions, WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
+import { WsAuthenticator } from '../ws-auth.authenticator.js';
+import { WsAuthError } from '../ws-auth.errors.js';
+import { MemorySessionStore } from '../sessions/memory-session.store.js';
+import { TicketService } from './ticket.service.js';
+import { ticketSource } from './ticket.source.js';
+
+const verifier = { verify: async () => null };
+
+/** The authenticator of a module with these options, serving one gateway with this policy. */
+function authenticatorFor(options: Omit<WsAuthModuleOptions, 'verifiers'>, policy: WsAuthPolicy = {}) {
+  const full: WsAuthModuleOptions = { verifiers: [verifier], ...options };
+  const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy };
+  const explorer = { find: () => gateway, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
+  const tickets = new TicketService(full);
+  return { authenticator: new WsAuthenticator(full, new MemorySessionStore(), explorer, tickets), tickets };
+}
+
+const upgrade = (url: string, origin?: string) =>
+  ({ url, headers: origin ? { origin } : {}, rawHeaders: origin ? ['Origin', origin] : [] }) as unknown as IncomingMessage;
+
+const sourceNames = (options: Omit<WsAuthModuleOptions, 'verifiers'>, policy?: WsAuthPolicy) =>
+  authenticatorFor(options, policy).authenticator.policyFor(0, '/chat')!.sources.map((source) => source.name);
+
+describe('the ticket source', () => {
+  it('is a default source once tickets are configured', () => {
+    expect(sourceNames({})).toEqual(['header', 'protocol']);
+    expect(sourceNames({ tickets: {} })).toEqual(['ticket', 'header', 'protocol']);
+  });
+
+  it("is resolved from the name 'ticket' in a gateway policy, tickets configured or not", () => {
+    expect(sourceNames({}, { sources: ['ticket', 'header'] })).toEqual(['ticket', 'header']);
+  });
+
+  it('reads ?ticket= and refuses it repeated', () => {
+    const source = ticketSource(new TicketService({ verifiers: [verifier] }));
+    expect(source.extract(upgrade('/chat?ticket=abc'))).toBe('abc');
+    expect(source.extract(upgrade('/chat'))).toBeNull();
+    let thrown: unknown;
+    try {
+      source.extract(upgrade('/chat?ticket=a&ticket=b'));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(WsAuthError);
+    expect((thrown as WsAuthError).code).toBe('invalid_request');
+  });
+
+  it('authenticates a handshake with a ticket as source "ticket", once', async () => {
+    const { authenticator, tickets } = authenticatorFor({ tickets: {} });
+    const policy = authenticator.policyFor(0, '/chat')!;
+    const expiresAt = Date.now() + 60_000;
+    const { ticket } = await tickets.issue({ principal: { sub: 'maggie' }, subject: 'maggie', sessionId: 's1', scopes: [], expiresAt });
+    const request = upgrade(`/chat?ticket=${ticket}`);
+    await expect(authenticator.authenticateHandshake(request, policy)).resolves.toEqual({
+      principal: { sub: 'maggie' },
+      subject: 'maggie',
+      sessionId: 's1',
+      scopes: [],
+      expiresAt,
+      issuedAt: undefined,
+      source: 'ticket',
+    });
+    await expect(authenticator.authenticateHandshake(request, policy)).rejects.toBeInstanceOf(WsAuthError);
+  });
+});

@@ -1,0 +1,368 @@
+import { constants, createHmac, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { WsAuthError } from '../ws-auth.errors.js';
+import { JwtVerifier } from './jwt.verifier.js';
+
+type Json = Record<string, unknown>;
+
+const SECRET = 'a-secret-of-at-least-32-bytes-for-hs256';
+const b64 = (value: Json) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A JWS signed by hand, so a test can forge any header, claim or key. */
+function sign(header: Json, claims: Json, key: string | Buffer | KeyObject): string {
+  const input = `${b64(header)}.${b64(claims)}`;
+  const alg = String(header.alg);
+  const hash = `sha${alg.slice(2)}`;
+  const data = Buffer.from(input);
+  let signature: Buffer;
+  if (alg.startsWith('HS')) {
+    signature = createHmac(hash, key).update(input).digest();
+  } else if (alg.startsWith('RS')) {
+    signature = cryptoSign(hash, data, key as KeyObject);
+  } else if (alg.startsWith('PS')) {
+    signature = cryptoSign(hash, data, {
+      key: key as KeyObject,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    });
+  } else {
+    signature = cryptoSign(hash, data, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
+  }
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+const hs = (claims: Json, alg = 'HS256', key: string | Buffer = SECRET) => sign({ alg, typ: 'JWT' }, claims, key);
+const now = () => Math.floor(Date.now() / 1000);
+const claims = (overrides: Json = {}): Json => ({ sub: 'maggie', sid: 's-1', iat: now(), exp: now() + 300, ...overrides });
+
+async function refusal(verifying: Promise<unknown>): Promise<WsAuthError> {
+  try {
+    await verifying;
+  } catch (error) {
+    expect(error).toBeInstanceOf(WsAuthError);
+    return error as WsAuthError;
+  }
+  throw new Error('expected a WsAuthError, the token was accepted');
+}
+
+describe('JwtVerifier', () => {
+  const verifier = new JwtVerifier({ secret: SECRET });
+
+  describe('an HMAC secret (HS256 by default)', () => {
+    it('accepts a valid HS256 token and describes it from its claims', async () => {
+      const payload = claims({ scope: 'chat:read' });
+      await expect(verifier.verify(hs(payload))).resolves.toEqual({
+        principal: payload,
+        subject: 'maggie',
+        sessionId: 's-1',
+        scopes: ['chat:read'],
+        expiresAt: (payload.exp as number) * 1000,
+        issuedAt: (payload.iat as number) * 1000,
+      });
+    });
+
+    it('accepts a Buffer secret', async () => {
+      const secret = Buffer.from(SECRET);
+      await expect(new JwtVerifier({ secret }).verify(hs(claims(), 'HS256', secret))).resolves.toMatchObject({
+        subject: 'maggie',
+      });
+    });
+
+    it.each(['none', 'None', 'NONE', 'nOnE'])('refuses alg "%s"', async (alg) => {
+      const unsigned = `${b64({ alg, typ: 'JWT' })}.${b64(claims())}.`;
+      expect((await refusal(verifier.verify(unsigned))).code).toBe('invalid_token');
+    });
+
+    it('refuses alg "none" even carrying a signature by the secret', async () => {
+      const token = hs(claims(), 'HS256').split('.');
+      const forged = `${b64({ alg: 'none', typ: 'JWT' })}.${token[1]}.${token[2]}`;
+      expect((await refusal(verifier.verify(forged))).code).toBe('invalid_token');
+    });
+
+    it('refuses a token without alg', async () => {
+      const token = sign({ typ: 'JWT', alg: 'HS256' }, claims(), SECRET).split('.');
+      const forged = `${b64({ typ: 'JWT' })}.${token[1]}.${token[2]}`;
+      expect((await refusal(verifier.verify(forged))).code).toBe('invalid_token');
+    });
+
+    it('refuses HS384 when only HS256 is allowed, although the secret signed it', async () => {
+      expect((await refusal(verifier.verify(hs(claims(), 'HS384')))).code).toBe('invalid_token');
+    });
+
+    it('accepts HS384 once the allowlist names it', async () => {
+      const both = new JwtVerifier({ secret: SECRET, algorithms: ['HS256', 'HS384'] });
+      await expect(both.verify(hs(claims(), 'HS384'))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it('refuses a token signed with another secret', async () => {
+      const token = hs(claims(), 'HS256', 'another-secret-of-at-least-32-bytes!!');
+      expect((await refusal(verifier.verify(token))).code).toBe('invalid_token');
+    });
+
+    it('refuses a tampered payload', async () => {
+      const [header, , signature] = hs(claims()).split('.');
+      const tampered = `${header}.${b64(claims({ sub: 'admin' }))}.${signature}`;
+      expect((await refusal(verifier.verify(tampered))).code).toBe('invalid_token');
+    });
+
+    it('refuses a stripped signature', async () => {
+      const [header, payload] = hs(claims()).split('.');
+      expect((await refusal(verifier.verify(`${header}.${payload}.`))).code).toBe('invalid_token');
+    });
+
+    it('refuses an unknown crit header parameter (RFC 7515 §4.1.11)', async () => {
+      const token = sign({ alg: 'HS256', typ: 'JWT', crit: ['urn:example:x'], 'urn:example:x': true }, claims(), SECRET);
+      expect((await refusal(verifier.verify(token))).code).toBe('invalid_token');
+    });
+
+    it('refuses a token expired beyond the leeway', async () => {
+      expect((await refusal(verifier.verify(hs(claims({ exp: now() - 30 }))))).code).toBe('invalid_token');
+    });
+
+    it('accepts a token expired within the 5 s leeway', async () => {
+      await expect(verifier.verify(hs(claims({ exp: now() - 2 })))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it('refuses a token whose nbf is in the future beyond the leeway', async () => {
+      expect((await refusal(verifier.verify(hs(claims({ nbf: now() + 60 }))))).code).toBe('invalid_token');
+    });
+
+    it('accepts a token whose nbf is within the 5 s leeway', async () => {
+      await expect(verifier.verify(hs(claims({ nbf: now() + 2 })))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it('takes its leeway from clockToleranceSec', async () => {
+      const strict = new JwtVerifier({ secret: SECRET, clockToleranceSec: 0 });
+      expect((await refusal(strict.verify(hs(claims({ exp: now() - 2 }))))).code).toBe('invalid_token');
+    });
+
+    it('refuses an exp that is not a number', async () => {
+      expect((await refusal(verifier.verify(hs(claims({ exp: String(now() + 300) }))))).code).toBe('invalid_token');
+    });
+
+    it.each(['sub', 'exp'])('refuses a token without %s (required by default)', async (name) => {
+      const payload = claims();
+      delete payload[name];
+      expect((await refusal(verifier.verify(hs(payload)))).code).toBe('invalid_token');
+    });
+
+    it('refuses a token with an empty sub', async () => {
+      expect((await refusal(verifier.verify(hs(claims({ sub: '' }))))).code).toBe('invalid_token');
+    });
+
+    it.each([42, true, ['maggie'], { id: 'maggie' }])('refuses a sub that is not a string (%j)', async (sub) => {
+      expect((await refusal(verifier.verify(hs(claims({ sub }))))).code).toBe('invalid_token');
+    });
+
+    it('accepts a token without sid when sid is not required', async () => {
+      const payload = claims();
+      delete payload.sid;
+      await expect(verifier.verify(hs(payload))).resolves.toMatchObject({ subject: 'maggie', sessionId: undefined });
+    });
+
+    it('refuses a token without sid when sid is required', async () => {
+      const withSid = new JwtVerifier({ secret: SECRET, requiredClaims: ['sub', 'exp', 'sid'] });
+      const payload = claims();
+      delete payload.sid;
+      expect((await refusal(withSid.verify(hs(payload)))).code).toBe('invalid_token');
+    });
+
+    it('accepts a token with sid when sid is required, and reports it as the session', async () => {
+      const withSid = new JwtVerifier({ secret: SECRET, requiredClaims: ['sub', 'exp', 'sid'] });
+      await expect(withSid.verify(hs(claims({ sid: 's-9' })))).resolves.toMatchObject({ sessionId: 's-9' });
+    });
+
+    it('refuses a sid that is not a string', async () => {
+      expect((await refusal(verifier.verify(hs(claims({ sid: 7 }))))).code).toBe('invalid_token');
+    });
+
+    it.each([
+      ['an opaque string', 'opaque-ticket-0123456789'],
+      ['an empty string', ''],
+      ['three dots of garbage', 'a.b.c'],
+      ['two segments', `${b64({ alg: 'HS256' })}.${b64(claims())}`],
+      ['a payload that is not JSON', `${b64({ alg: 'HS256' })}.${Buffer.from('not json').toString('base64url')}.sig`],
+    ])('returns null for %s: not a JWT, maybe another verifier’s', async (_, token) => {
+      await expect(verifier.verify(token)).resolves.toBeNull();
+    });
+
+    it('keeps the token out of its error messages', async () => {
+      const token = hs(claims({ exp: now() - 60 }));
+      const error = await refusal(verifier.verify(token));
+      expect(error.message).not.toContain(token.split('.')[1]);
+    });
+  });
+
+  describe('issuer and audience', () => {
+    const ours = new JwtVerifier({ secret: SECRET, issuer: 'https://ours.example' });
+
+    it('accepts a token of its issuer', async () => {
+      await expect(ours.verify(hs(claims({ iss: 'https://ours.example' })))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it("returns null for another issuer's token, left to that issuer's verifier", async () => {
+      await expect(ours.verify(hs(claims({ iss: 'https://theirs.example' }), 'HS256', 'their-secret-of-32-bytes-or-more!!'))).resolves.toBeNull();
+    });
+
+    it('returns null for a token without iss', async () => {
+      await expect(ours.verify(hs(claims()))).resolves.toBeNull();
+    });
+
+    it('still refuses alg none from its own issuer', async () => {
+      const unsigned = `${b64({ alg: 'none' })}.${b64(claims({ iss: 'https://ours.example' }))}.`;
+      expect((await refusal(ours.verify(unsigned))).code).toBe('invalid_token');
+    });
+
+    it('refuses a token for another audience when audience is set', async () => {
+      const forApi = new JwtVerifier({ secret: SECRET, audience: 'https://api.example' });
+      expect((await refusal(forApi.verify(hs(claims({ aud: 'https://other.example' }))))).code).toBe('invalid_token');
+      await expect(forApi.verify(hs(claims({ aud: 'https://api.example' })))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+  });
+
+  describe('the principal and scopes', () => {
+    it('hands the verified claims to toPrincipal and uses what it returns', async () => {
+      const seen: Json[] = [];
+      const withUser = new JwtVerifier({
+        secret: SECRET,
+        toPrincipal: async (verified) => {
+          seen.push(verified);
+          return { id: verified.sub, role: 'member' };
+        },
+      });
+      const payload = claims();
+      await expect(withUser.verify(hs(payload))).resolves.toMatchObject({
+        principal: { id: 'maggie', role: 'member' },
+        subject: 'maggie',
+      });
+      expect(seen).toEqual([payload]);
+    });
+
+    it('does not call toPrincipal for a refused token', async () => {
+      let calls = 0;
+      const withUser = new JwtVerifier({ secret: SECRET, toPrincipal: () => ({ calls: ++calls }) });
+      await refusal(withUser.verify(hs(claims({ exp: now() - 60 }))));
+      expect(calls).toBe(0);
+    });
+
+    it('reads scopes from the space-separated scope claim', async () => {
+      await expect(verifier.verify(hs(claims({ scope: 'chat:read  chat:write ' })))).resolves.toMatchObject({
+        scopes: ['chat:read', 'chat:write'],
+      });
+    });
+
+    it('reads scopes from an scp array, keeping only strings', async () => {
+      await expect(verifier.verify(hs(claims({ scp: ['chat:read', 7, 'chat:write'] })))).resolves.toMatchObject({
+        scopes: ['chat:read', 'chat:write'],
+      });
+    });
+
+    it('reads scopes from an scp string', async () => {
+      await expect(verifier.verify(hs(claims({ scp: 'chat:read chat:write' })))).resolves.toMatchObject({
+        scopes: ['chat:read', 'chat:write'],
+      });
+    });
+
+    it('prefers scope to scp', async () => {
+      await expect(verifier.verify(hs(claims({ scope: 'a', scp: ['b'] })))).resolves.toMatchObject({ scopes: ['a'] });
+    });
+
+    it('grants no scope to a token without scope or scp', async () => {
+      await expect(verifier.verify(hs(claims()))).resolves.toMatchObject({ scopes: [] });
+    });
+  });
+
+  describe('public keys', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rsaPem = rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+    it('accepts RS256 with a PEM public key', async () => {
+      const rs = new JwtVerifier({ publicKey: rsaPem, algorithms: ['RS256'] });
+      await expect(rs.verify(sign({ alg: 'RS256' }, claims(), rsa.privateKey))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it('accepts ES256 with a KeyObject public key', async () => {
+      const es = new JwtVerifier({ publicKey: ec.publicKey, algorithms: ['ES256'] });
+      await expect(es.verify(sign({ alg: 'ES256' }, claims(), ec.privateKey))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it('accepts PS256 when listed', async () => {
+      const ps = new JwtVerifier({ publicKey: rsa.publicKey, algorithms: ['PS256'] });
+      await expect(ps.verify(sign({ alg: 'PS256' }, claims(), rsa.privateKey))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it('refuses RS256 signed by another key', async () => {
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const rs = new JwtVerifier({ publicKey: rsaPem, algorithms: ['RS256'] });
+      expect((await refusal(rs.verify(sign({ alg: 'RS256' }, claims(), other.privateKey)))).code).toBe('invalid_token');
+    });
+
+    it('refuses an algorithm of the key family that is not listed (PS256 for an RS256 key)', async () => {
+      const rs = new JwtVerifier({ publicKey: rsaPem, algorithms: ['RS256'] });
+      expect((await refusal(rs.verify(sign({ alg: 'PS256' }, claims(), rsa.privateKey)))).code).toBe('invalid_token');
+    });
+
+    it('refuses HS256 signed with the RSA public key PEM as the HMAC secret (key confusion)', async () => {
+      const rs = new JwtVerifier({ publicKey: rsaPem, algorithms: ['RS256'] });
+      const confused = sign({ alg: 'HS256', typ: 'JWT' }, claims(), rsaPem);
+      expect((await refusal(rs.verify(confused))).code).toBe('invalid_token');
+    });
+
+    it('refuses an RS256 token in an HS256 verifier', async () => {
+      expect((await refusal(verifier.verify(sign({ alg: 'RS256' }, claims(), rsa.privateKey)))).code).toBe('invalid_token');
+    });
+
+    it('refuses alg none with a public key', async () => {
+      const rs = new JwtVerifier({ publicKey: rsaPem, algorithms: ['RS256'] });
+      expect((await refusal(rs.verify(`${b64({ alg: 'none' })}.${b64(claims())}.`))).code).toBe('invalid_token');
+    });
+  });
+
+  describe('construction: a configuration that would verify the wrong thing fails at bootstrap', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+
+    it('throws for a secret and a publicKey both', () => {
+      expect(() => new JwtVerifier({ secret: SECRET, publicKey: pem, algorithms: ['ES256'] } as never)).toThrow(/not both/);
+    });
+
+    it.each([
+      ['an empty string', ''],
+      ['an empty Buffer', Buffer.alloc(0)],
+    ])('throws for an empty secret (%s)', (_, secret) => {
+      expect(() => new JwtVerifier({ secret })).toThrow(/secret is empty/);
+    });
+
+    it('throws for a PEM public key passed as the secret', () => {
+      expect(() => new JwtVerifier({ secret: pem })).toThrow(/looks like a PEM key/);
+    });
+
+    it('throws for a PEM key passed as a Buffer secret', () => {
+      expect(() => new JwtVerifier({ secret: Buffer.from(pem) })).toThrow(/looks like a PEM key/);
+    });
+
+    it.each([[['HS256']], [['ES256', 'HS256']]])('throws for HS algorithms with a publicKey (%j)', (algorithms) => {
+      expect(() => new JwtVerifier({ publicKey: pem, algorithms: algorithms as never })).toThrow(/explicit list/);
+    });
+
+    it.each([[['RS256']], [['HS256', 'ES256']], [['none']]])('throws for non-HMAC algorithms with a secret (%j)', (algorithms) => {
+      expect(() => new JwtVerifier({ secret: SECRET, algorithms: algorithms as never })).toThrow(/HS256, HS384 or HS512 only/);
+    });
+
+    it('throws for an empty algorithms list with a secret', () => {
+      expect(() => new JwtVerifier({ secret: SECRET, algorithms: [] })).toThrow(/HS256, HS384 or HS512 only/);
+    });
+
+    it('throws for an empty algorithms list with a publicKey', () => {
+      expect(() => new JwtVerifier({ publicKey: pem, algorithms: [] })).toThrow(/explicit list/);
+    });
+
+    it('throws for a publicKey without algorithms', () => {
+      expect(() => new JwtVerifier({ publicKey: pem } as never)).toThrow(/explicit list/);
+    });
+
+    it.each(['none', 'NONE'])('throws for "%s" among a publicKey\'s algorithms', (alg) => {
+      expect(() => new JwtVerifier({ publicKey: pem, algorithms: ['ES256', alg] as never })).toThrow(/explicit list/);
+    });
+  });
+});
