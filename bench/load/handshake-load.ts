@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { serveIpc } from '../support/ipc-endpoint.js';
+import { receiveConfig, serveIpc } from '../support/ipc-endpoint.js';
 import { percentile } from '../support/stats.js';
 import { ClientCredentials, type ClientCredential } from './client-credential.js';
 import { openSocket } from './open-socket.js';
@@ -17,6 +17,8 @@ export interface HandshakeLoadConfig {
 }
 
 export interface HandshakeRunResult {
+  /** Tickets ran out before the run's end: the lanes stopped early. */
+  readonly exhausted: boolean;
   readonly completed: number;
   readonly failed: number;
   readonly elapsedMs: number;
@@ -30,7 +32,7 @@ export interface HandshakeRunResult {
  * handshake (upgrade request, authentication, 101) and the teardown, not
  * any traffic.
  */
-const config = JSON.parse(process.argv[2]) as HandshakeLoadConfig;
+const config = await receiveConfig<HandshakeLoadConfig>();
 const credentials = new ClientCredentials(config.url, config.credential);
 let next = 0;
 
@@ -39,8 +41,13 @@ async function run({ durationMs }: { durationMs: number }): Promise<HandshakeRun
   let failed = 0;
   const started = performance.now();
   const deadline = started + durationMs;
+  let exhausted = false;
   const lane = async () => {
     while (performance.now() < deadline) {
+      if (next >= credentials.capacity) {
+        exhausted = true;
+        return;
+      }
       const n = next++;
       const user = config.credential.kind === 'ticket' ? n : (config.firstUser ?? 0) + (n % config.users);
       const t0 = performance.now();
@@ -55,6 +62,7 @@ async function run({ durationMs }: { durationMs: number }): Promise<HandshakeRun
   };
   await Promise.all(Array.from({ length: config.concurrency }, lane));
   return {
+    exhausted,
     completed: latencies.length,
     failed,
     elapsedMs: performance.now() - started,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
-import { serveIpc } from '../support/ipc-endpoint.js';
+import { receiveConfig, serveIpc } from '../support/ipc-endpoint.js';
 import { ClientCredentials, type ClientCredential } from './client-credential.js';
 import { openSocket } from './open-socket.js';
 
@@ -23,7 +23,7 @@ export interface MessageRunResult {
  * Keeps `window` echo frames in flight on each of its sockets and counts
  * the replies: the handler's throughput under a closed loop.
  */
-const config = JSON.parse(process.argv[2]) as MessageLoadConfig;
+const config = await receiveConfig<MessageLoadConfig>();
 const credentials = new ClientCredentials(config.url, config.credential);
 const frame = JSON.stringify({ event: 'echo', data: { room: 'bench', text: 'a message of a few dozen bytes' } });
 const sockets: WebSocket[] = [];

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { epochMs } from '../support/clock.js';
-import { serveIpc } from '../support/ipc-endpoint.js';
+import { receiveConfig, serveIpc } from '../support/ipc-endpoint.js';
 import { ClientCredentials, type ClientCredential } from './client-credential.js';
 import { openSocket } from './open-socket.js';
 
@@ -24,7 +24,7 @@ export interface SocketClose {
  * sockets of the memory and 10k benchmarks, and the watchers of the
  * revocation benchmark, which note when each socket is closed.
  */
-const config = JSON.parse(process.argv[2]) as SocketHolderConfig;
+const config = await receiveConfig<SocketHolderConfig>();
 const credentials = new ClientCredentials(config.url, config.credential);
 const held = new Map<number, WebSocket>();
 const closes = new Map<number, SocketClose>();

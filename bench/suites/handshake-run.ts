@@ -11,9 +11,19 @@ export interface HandshakeRun {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly failed: number;
+  /** The run ran out of tickets before its end (see `ticketsNeeded`). */
+  readonly exhausted: boolean;
   /** Server CPU time per completed handshake (µs): the cost, whoever the bottleneck was. */
   readonly cpuMicrosPerHandshake: number;
   readonly eventLoopUtilization: number;
+}
+
+/** Handshakes per second no run here comes near: single-use tickets are minted for this rate. */
+const TICKETS_PER_SECOND = 5000;
+
+/** Tickets one run (warm-up and measure) can use up. */
+export function ticketsPerRun(settings: BenchSettings['handshake']): number {
+  return Math.ceil(((settings.warmupMs + settings.durationMs) / 1000) * TICKETS_PER_SECOND);
 }
 
 /**
@@ -25,9 +35,15 @@ export async function runHandshakes(
   url: string,
   credential: ClientCredential,
   settings: BenchSettings['handshake'],
-  firstUser = 0,
+  options: { firstUser?: number; users?: number } = {},
 ): Promise<HandshakeRun> {
-  const config: HandshakeLoadConfig = { url, credential, concurrency: settings.concurrency, users: settings.users, firstUser };
+  const config: HandshakeLoadConfig = {
+    url,
+    credential,
+    concurrency: settings.concurrency,
+    users: options.users ?? settings.users,
+    firstUser: options.firstUser ?? 0,
+  };
   const load = await BenchChild.start('handshake-load', 'load/handshake-load.js', config);
   try {
     await load.request<HandshakeRunResult>('run', { durationMs: settings.warmupMs });
@@ -37,6 +53,7 @@ export async function runHandshakes(
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
       failed: result.failed,
+      exhausted: result.exhausted,
       cpuMicrosPerHandshake: spend.cpuMicros / Math.max(1, result.completed),
       eventLoopUtilization: spend.eventLoopUtilization,
     };

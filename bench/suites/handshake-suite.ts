@@ -1,13 +1,15 @@
 import type { BenchSettings } from '../bench-settings.js';
+import { makeBenchIssuer } from '../support/bench-issuer-keys.js';
 import { BenchServerProcess } from '../support/bench-server-process.js';
+import { BenchRedis } from '../support/redis-server.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
 import type { Figures, SuiteResult } from './figures.js';
-import { runHandshakes, type HandshakeRun } from './handshake-run.js';
+import { runHandshakes, ticketsPerRun, type HandshakeRun } from './handshake-run.js';
 import {
   HANDSHAKE_BASELINE,
   HANDSHAKE_SCENARIOS,
-  HANDSHAKE_SERVERS,
+  handshakeServers,
   type HandshakeServerName,
 } from './handshake-scenarios.js';
 
@@ -17,27 +19,31 @@ import {
  * alike, and each ratio is taken within a round before the median.
  */
 export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?: string): Promise<SuiteResult> {
+  const redis = await BenchRedis.start();
+  const { issuer, signer } = makeBenchIssuer();
   const servers = new Map<HandshakeServerName, BenchServerProcess>();
-  for (const [name, config] of Object.entries(HANDSHAKE_SERVERS) as Array<[HandshakeServerName, (typeof HANDSHAKE_SERVERS)[HandshakeServerName]]>) {
-    servers.set(name, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir }));
-  }
   const scenarios = HANDSHAKE_SCENARIOS.filter((scenario) => !scenario.pending);
   const runs = new Map<string, HandshakeRun[]>(scenarios.map((scenario) => [scenario.name, []]));
   try {
+    for (const [name, config] of Object.entries(handshakeServers(redis.port, issuer))) {
+      servers.set(name as HandshakeServerName, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir }));
+    }
     for (let round = 0; round < settings.runs; round++) {
       for (const scenario of scenarios) {
         const server = servers.get(scenario.server)!;
-        const run = await runHandshakes(server, server.url(scenario.path), scenario.credential, settings.handshake);
+        const credential = await scenario.credential({ server, signer, ticketsNeeded: ticketsPerRun(settings.handshake) });
+        const run = await runHandshakes(server, server.url(scenario.path), credential, settings.handshake, { users: scenario.users });
         runs.get(scenario.name)!.push(run);
         benchLog(
           `handshake ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
             `p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${Math.round(run.cpuMicrosPerHandshake)} µs CPU, ` +
-            `server ELU ${run.eventLoopUtilization.toFixed(2)}${run.failed ? `, ${run.failed} FAILED` : ''}`,
+            `server ELU ${run.eventLoopUtilization.toFixed(2)}${run.failed ? `, ${run.failed} FAILED` : ''}${run.exhausted ? ', tickets ran out' : ''}`,
         );
       }
     }
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));
+    await redis.stop();
   }
 
   const figures: Figures = {};

@@ -19,8 +19,8 @@ export async function runRevocationSuite(settings: BenchSettings): Promise<Suite
   const { sockets, warmup, perRun } = settings.revocation;
   const needed = warmup + settings.runs * perRun;
   const redis = await BenchRedis.start();
-  const revoker = await BenchServerProcess.start('server-revoker', { kind: 'ws-auth', redisPort: redis.port });
-  const holderServer = await BenchServerProcess.start('server-holding', { kind: 'ws-auth', redisPort: redis.port });
+  const revoker = await BenchServerProcess.start('server-revoker', { kind: 'ws-auth', sessionsRedisPort: redis.port });
+  const holderServer = await BenchServerProcess.start('server-holding', { kind: 'ws-auth', sessionsRedisPort: redis.port });
   const holder = await SocketHolderProcess.start(holderServer.url(GUARDED_PATH), { kind: 'header' });
   const runs: Array<{ p50Ms: number; p99Ms: number; latenciesMs: number[] }> = [];
   try {

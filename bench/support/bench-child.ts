@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { IpcReady, IpcReply } from './ipc-protocol.js';
+import type { IpcConfig, IpcConfigRequest, IpcReady, IpcReply } from './ipc-protocol.js';
 
 /** Where the compiled bench scripts live: beside this file's parent folder. */
 const BENCH_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -49,9 +49,9 @@ export class BenchChild<TInfo = unknown> {
     });
   }
 
-  /** Forks `script` (a path under dist/bench/bench) and waits for its ready message. */
+  /** Forks `script` (a path under dist/bench/bench), hands it `config`, and waits for its ready message. */
   static async start<TInfo = unknown>(name: string, script: string, config: unknown, options: BenchChildOptions = {}): Promise<BenchChild<TInfo>> {
-    const child = fork(BENCH_ROOT + script, [JSON.stringify(config)], {
+    const child = fork(BENCH_ROOT + script, [], {
       execArgv: options.execArgv ?? [],
       env: { ...process.env, ...options.env },
       stdio: options.verbose ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -60,8 +60,10 @@ export class BenchChild<TInfo = unknown> {
     let stderr = '';
     child.stderr?.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
     const info = await new Promise<TInfo>((resolve, reject) => {
-      const onMessage = (message: IpcReady) => {
-        if (message && (message as IpcReady).ready) {
+      const onMessage = (message: IpcReady | IpcConfigRequest) => {
+        if (message && 'awaitingConfig' in message) {
+          child.send({ config } satisfies IpcConfig);
+        } else if (message && message.ready) {
           child.off('exit', onExit);
           child.off('message', onMessage);
           resolve(message.info as TInfo);

@@ -20,6 +20,8 @@ export interface ServerSpend {
 
 /** A server under test in its own process (`servers/bench-server.ts`). */
 export class BenchServerProcess {
+  private ticketUsers = 0;
+
   private constructor(
     readonly name: string,
     private readonly child: BenchChild<ServerInfo>,
@@ -52,6 +54,14 @@ export class BenchServerProcess {
 
   heapSnapshot(dir: string): Promise<{ file: string }> {
     return this.child.request('heapSnapshot', { dir });
+  }
+
+  /** Single-use tickets for `count` users (numbered on from earlier calls), minted by the server's TicketService. */
+  async mintTickets(count: number, path: string): Promise<string[]> {
+    const first = this.ticketUsers;
+    this.ticketUsers += count;
+    const { tickets } = await this.child.request<{ tickets: string[] }>('mintTickets', { first, count, path });
+    return tickets;
   }
 
   revoke(sessionId: string): Promise<{ startedAt: number }> {

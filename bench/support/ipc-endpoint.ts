@@ -1,6 +1,23 @@
-import type { IpcReady, IpcReply, IpcRequest } from './ipc-protocol.js';
+import type { IpcConfig, IpcConfigRequest, IpcReady, IpcReply, IpcRequest } from './ipc-protocol.js';
 
 export type IpcHandlers = Record<string, (args: any) => unknown>;
+
+/** The child's configuration, asked of the orchestrator. */
+export function receiveConfig<T>(): Promise<T> {
+  if (!process.send) {
+    throw new Error('bench: this script is a child process of run-benchmarks, not a command');
+  }
+  return new Promise((resolve) => {
+    const onMessage = (message: IpcConfig) => {
+      if (message && 'config' in message) {
+        process.off('message', onMessage);
+        resolve(message.config as T);
+      }
+    };
+    process.on('message', onMessage);
+    process.send!({ awaitingConfig: true } satisfies IpcConfigRequest);
+  });
+}
 
 /**
  * The child's side: answers the orchestrator's requests with `handlers`, then

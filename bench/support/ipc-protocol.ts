@@ -18,3 +18,15 @@ export interface IpcReady {
   readonly ready: true;
   readonly info?: unknown;
 }
+
+/**
+ * The child's first message: it asks for its configuration, which comes
+ * over IPC rather than argv (a run's tickets would not fit in argv: E2BIG).
+ */
+export interface IpcConfigRequest {
+  readonly awaitingConfig: true;
+}
+
+export interface IpcConfig {
+  readonly config: unknown;
+}
