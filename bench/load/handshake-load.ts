@@ -9,7 +9,6 @@ export interface HandshakeLoadConfig {
   readonly url: string;
   /** Handshakes in flight at once (a closed loop: each lane starts the next when one completes). */
   readonly concurrency: number;
-  readonly credential: ClientCredential;
   /** Distinct users whose tokens are cycled through (tickets: each used once). */
   readonly users: number;
   /** The first user number, so these users differ from those of sockets held open meanwhile. */
@@ -26,17 +25,31 @@ export interface HandshakeRunResult {
   readonly p99Ms: number;
 }
 
+/** One run: how long, and the credential when it changes (new tickets, say). */
+export interface HandshakeRunRequest {
+  readonly durationMs: number;
+  readonly credential?: ClientCredential;
+}
+
 /**
  * Opens and drops sockets as fast as the server accepts them: each socket is
  * closed (TCP-level) as soon as it is open, so what is measured is the
  * handshake (upgrade request, authentication, 101) and the teardown, not
- * any traffic.
+ * any traffic. The process serves every run of one scenario.
  */
 const config = await receiveConfig<HandshakeLoadConfig>();
-const credentials = new ClientCredentials(config.url, config.credential);
+let credentials: ClientCredentials | undefined;
 let next = 0;
 
-async function run({ durationMs }: { durationMs: number }): Promise<HandshakeRunResult> {
+async function run({ durationMs, credential }: HandshakeRunRequest): Promise<HandshakeRunResult> {
+  if (credential) {
+    credentials = new ClientCredentials(config.url, credential);
+    next = 0;
+  }
+  if (!credentials) {
+    throw new Error('handshake-load: the first run needs a credential');
+  }
+  const current = credentials;
   const latencies: number[] = [];
   let failed = 0;
   const started = performance.now();
@@ -44,14 +57,14 @@ async function run({ durationMs }: { durationMs: number }): Promise<HandshakeRun
   let exhausted = false;
   const lane = async () => {
     while (performance.now() < deadline) {
-      if (next >= credentials.capacity) {
+      if (next >= current.capacity) {
         exhausted = true;
         return;
       }
       const n = next++;
-      const user = config.credential.kind === 'ticket' ? n : (config.firstUser ?? 0) + (n % config.users);
+      const user = Number.isFinite(current.capacity) ? n : (config.firstUser ?? 0) + (n % config.users);
       const t0 = performance.now();
-      const socket = await openSocket(credentials.handshake(user), n);
+      const socket = await openSocket(current.handshake(user), n);
       if (socket) {
         latencies.push(performance.now() - t0);
         socket.terminate();

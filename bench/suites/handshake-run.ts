@@ -1,6 +1,6 @@
 import type { BenchSettings } from '../bench-settings.js';
 import type { ClientCredential } from '../load/client-credential.js';
-import type { HandshakeLoadConfig, HandshakeRunResult } from '../load/handshake-load.js';
+import type { HandshakeLoadConfig, HandshakeRunRequest, HandshakeRunResult } from '../load/handshake-load.js';
 import { BenchChild } from '../support/bench-child.js';
 import type { BenchServerProcess } from '../support/bench-server-process.js';
 
@@ -11,7 +11,7 @@ export interface HandshakeRun {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly failed: number;
-  /** The run ran out of tickets before its end (see `ticketsNeeded`). */
+  /** The run ran out of tickets before its end (see `ticketsPerRun`). */
   readonly exhausted: boolean;
   /** Server CPU time per completed handshake (µs): the cost, whoever the bottleneck was. */
   readonly cpuMicrosPerHandshake: number;
@@ -27,27 +27,37 @@ export function ticketsPerRun(settings: BenchSettings['handshake']): number {
 }
 
 /**
- * Forks a load generator against `url`, lets it warm up (discarded), then
- * measures one run and what the server spent during it.
+ * A load generator (`load/handshake-load.ts`) aimed at one server and path,
+ * kept for every run of its scenario: its own JIT stays warm, and forking
+ * costs once.
  */
-export async function runHandshakes(
-  server: BenchServerProcess,
-  url: string,
-  credential: ClientCredential,
-  settings: BenchSettings['handshake'],
-  options: { firstUser?: number; users?: number } = {},
-): Promise<HandshakeRun> {
-  const config: HandshakeLoadConfig = {
-    url,
-    credential,
-    concurrency: settings.concurrency,
-    users: options.users ?? settings.users,
-    firstUser: options.firstUser ?? 0,
-  };
-  const load = await BenchChild.start('handshake-load', 'load/handshake-load.js', config);
-  try {
-    await load.request<HandshakeRunResult>('run', { durationMs: settings.warmupMs });
-    const { result, spend } = await server.spendDuring(() => load.request<HandshakeRunResult>('run', { durationMs: settings.durationMs }));
+export class HandshakeLoadProcess {
+  private lastCredential?: string;
+
+  private constructor(
+    private readonly server: BenchServerProcess,
+    private readonly child: BenchChild,
+  ) {}
+
+  static async start(
+    server: BenchServerProcess,
+    path: string,
+    settings: BenchSettings['handshake'],
+    options: { firstUser?: number; users?: number } = {},
+  ): Promise<HandshakeLoadProcess> {
+    const config: HandshakeLoadConfig = {
+      url: server.url(path),
+      concurrency: settings.concurrency,
+      users: options.users ?? settings.users,
+      firstUser: options.firstUser ?? 0,
+    };
+    return new HandshakeLoadProcess(server, await BenchChild.start('handshake-load', 'load/handshake-load.js', config));
+  }
+
+  /** A warm-up (discarded), then one measured run and what the server spent during it. */
+  async measure(credential: ClientCredential, settings: BenchSettings['handshake']): Promise<HandshakeRun> {
+    await this.run({ durationMs: settings.warmupMs, credential: this.changed(credential) });
+    const { result, spend } = await this.server.spendDuring(() => this.run({ durationMs: settings.durationMs }));
     return {
       rate: (result.completed / result.elapsedMs) * 1000,
       p50Ms: result.p50Ms,
@@ -57,7 +67,23 @@ export async function runHandshakes(
       cpuMicrosPerHandshake: spend.cpuMicros / Math.max(1, result.completed),
       eventLoopUtilization: spend.eventLoopUtilization,
     };
-  } finally {
-    await load.stop();
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+
+  private run(request: HandshakeRunRequest): Promise<HandshakeRunResult> {
+    return this.child.request<HandshakeRunResult>('run', request);
+  }
+
+  /** The credential when it differs from the last one sent (tickets do, every run), else nothing to send. */
+  private changed(credential: ClientCredential): ClientCredential | undefined {
+    const key = JSON.stringify(credential);
+    if (key === this.lastCredential) {
+      return undefined;
+    }
+    this.lastCredential = key;
+    return credential;
   }
 }

@@ -5,7 +5,7 @@ import { BenchRedis } from '../support/redis-server.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
 import type { Figures, SuiteResult } from './figures.js';
-import { runHandshakes, ticketsPerRun, type HandshakeRun } from './handshake-run.js';
+import { HandshakeLoadProcess, ticketsPerRun, type HandshakeRun } from './handshake-run.js';
 import {
   HANDSHAKE_BASELINE,
   HANDSHAKE_SCENARIOS,
@@ -24,15 +24,23 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
   const servers = new Map<HandshakeServerName, BenchServerProcess>();
   const scenarios = HANDSHAKE_SCENARIOS.filter((scenario) => !scenario.pending);
   const runs = new Map<string, HandshakeRun[]>(scenarios.map((scenario) => [scenario.name, []]));
+  const loads = new Map<string, HandshakeLoadProcess>();
   try {
-    for (const [name, config] of Object.entries(handshakeServers(redis.port, issuer))) {
-      servers.set(name as HandshakeServerName, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir }));
+    // Started together: Nest's start-up is mostly waiting on module loading.
+    await Promise.all(
+      Object.entries(handshakeServers(redis.port, issuer)).map(async ([name, config]) =>
+        servers.set(name as HandshakeServerName, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir })),
+      ),
+    );
+    for (const scenario of scenarios) {
+      const server = servers.get(scenario.server)!;
+      loads.set(scenario.name, await HandshakeLoadProcess.start(server, scenario.path, settings.handshake, { users: scenario.users }));
     }
     for (let round = 0; round < settings.runs; round++) {
       for (const scenario of scenarios) {
         const server = servers.get(scenario.server)!;
         const credential = await scenario.credential({ server, signer, ticketsNeeded: ticketsPerRun(settings.handshake) });
-        const run = await runHandshakes(server, server.url(scenario.path), credential, settings.handshake, { users: scenario.users });
+        const run = await loads.get(scenario.name)!.measure(credential, settings.handshake);
         runs.get(scenario.name)!.push(run);
         benchLog(
           `handshake ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
@@ -42,6 +50,7 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
       }
     }
   } finally {
+    await Promise.all([...loads.values()].map((load) => load.stop()));
     await Promise.all([...servers.values()].map((server) => server.stop()));
     await redis.stop();
   }

@@ -4,7 +4,7 @@ import { BenchServerProcess } from '../support/bench-server-process.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
 import type { Figures, SuiteResult } from './figures.js';
-import { runHandshakes, type HandshakeRun } from './handshake-run.js';
+import { HandshakeLoadProcess, type HandshakeRun } from './handshake-run.js';
 import { SocketHolderProcess } from './socket-holder-process.js';
 
 /** Users of the idle sockets start here, far from the load generator's. */
@@ -20,12 +20,13 @@ export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir
   const server = await BenchServerProcess.start('server-live-sockets', { kind: 'ws-auth' }, { cpuProfileDir });
   const url = server.url(GUARDED_PATH);
   const holder = await SocketHolderProcess.start(url, { kind: 'header' }, HELD_USERS_FROM);
+  const load = await HandshakeLoadProcess.start(server, GUARDED_PATH, settings.handshake);
   const runs: Record<string, HandshakeRun[]> = {};
   try {
     for (const count of [few, many]) {
       await holder.open(count);
       for (let i = 0; i < settings.runs; i++) {
-        const run = await runHandshakes(server, url, { kind: 'header' }, settings.handshake);
+        const run = await load.measure({ kind: 'header' }, settings.handshake);
         (runs[count] ??= []).push(run);
         benchLog(
           `handshake with ${count} live sockets run ${i + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
@@ -34,6 +35,7 @@ export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir
       }
     }
   } finally {
+    await load.stop();
     await holder.stop();
     await server.stop();
   }

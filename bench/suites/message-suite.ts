@@ -42,15 +42,30 @@ interface MessageRun {
 
 export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: string): Promise<SuiteResult> {
   const servers = new Map<string, BenchServerProcess>();
-  for (const [name, config] of Object.entries(SERVERS)) {
-    servers.set(name, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir }));
-  }
   const runs = new Map<string, MessageRun[]>(SCENARIOS.map((scenario) => [scenario.name, []]));
+  // One load generator per scenario for every round, its sockets open throughout.
+  const loads = new Map<string, BenchChild>();
   try {
+    await Promise.all(
+      Object.entries(SERVERS).map(async ([name, config]) =>
+        servers.set(name, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir })),
+      ),
+    );
+    for (const scenario of SCENARIOS) {
+      const server = servers.get(scenario.server)!;
+      const config: MessageLoadConfig = {
+        url: server.url(scenario.path),
+        credential: scenario.credential,
+        sockets: settings.message.sockets,
+        window: settings.message.window,
+      };
+      const load = await BenchChild.start('message-load', 'load/message-load.js', config);
+      loads.set(scenario.name, load);
+      await load.request('open');
+    }
     for (let round = 0; round < settings.runs; round++) {
       for (const scenario of SCENARIOS) {
-        const server = servers.get(scenario.server)!;
-        const run = await runMessages(server, server.url(scenario.path), scenario.credential, settings.message);
+        const run = await runMessages(servers.get(scenario.server)!, loads.get(scenario.name)!, settings.message);
         runs.get(scenario.name)!.push(run);
         benchLog(
           `message ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
@@ -59,6 +74,7 @@ export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: s
       }
     }
   } finally {
+    await Promise.all([...loads.values()].map((load) => load.stop()));
     await Promise.all([...servers.values()].map((server) => server.stop()));
   }
 
@@ -77,24 +93,13 @@ export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: s
   return { figures, runs: Object.fromEntries(runs) };
 }
 
-async function runMessages(
-  server: BenchServerProcess,
-  url: string,
-  credential: ClientCredential,
-  settings: BenchSettings['message'],
-): Promise<MessageRun> {
-  const config: MessageLoadConfig = { url, credential, sockets: settings.sockets, window: settings.window };
-  const load = await BenchChild.start('message-load', 'load/message-load.js', config);
-  try {
-    await load.request('open');
-    await load.request<MessageRunResult>('run', { durationMs: settings.warmupMs });
-    const { result, spend } = await server.spendDuring(() => load.request<MessageRunResult>('run', { durationMs: settings.durationMs }));
-    return {
-      rate: (result.replies / result.elapsedMs) * 1000,
-      cpuMicrosPerMessage: spend.cpuMicros / Math.max(1, result.replies),
-      eventLoopUtilization: spend.eventLoopUtilization,
-    };
-  } finally {
-    await load.stop();
-  }
+/** A warm-up (discarded), then one measured run and what the server spent during it. */
+async function runMessages(server: BenchServerProcess, load: BenchChild, settings: BenchSettings['message']): Promise<MessageRun> {
+  await load.request<MessageRunResult>('run', { durationMs: settings.warmupMs });
+  const { result, spend } = await server.spendDuring(() => load.request<MessageRunResult>('run', { durationMs: settings.durationMs }));
+  return {
+    rate: (result.replies / result.elapsedMs) * 1000,
+    cpuMicrosPerMessage: spend.cpuMicros / Math.max(1, result.replies),
+    eventLoopUtilization: spend.eventLoopUtilization,
+  };
 }
