@@ -1,11 +1,11 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { decodeJwt, decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import { assertClaimsPresent, verifiedFromClaims, type JwtClaims } from './claims.js';
+import { decodeCompactJws } from './compact-jws.js';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export type AsymmetricAlgorithm =
@@ -73,14 +73,11 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
   }
 
   async verify(token: string): Promise<WsVerifiedToken<TPrincipal> | null> {
-    let header: ProtectedHeaderParameters;
-    let unverified: JwtClaims;
-    try {
-      header = decodeProtectedHeader(token);
-      unverified = decodeJwt(token);
-    } catch {
+    const decoded = decodeCompactJws(token);
+    if (!decoded) {
       return null; // not a JWS compact token: maybe another verifier's
     }
+    const { header, claims: unverified } = decoded;
     if (this.options.issuer !== undefined && unverified.iss !== this.options.issuer) {
       return null; // another issuer's token, judged by that issuer's verifier alone
     }
