@@ -21,6 +21,7 @@ import { runRevocationSuite } from './suites/revocation-suite.js';
  * bench/results.<mode>.json, untracked). Reports; never fails on a figure.
  *
  * Flags: --quick, --only=handshake,message,memory,live,revocation,
+ * --scenarios=nest,header,... (a subset of the handshake scenarios),
  * --cpu-prof (V8 CPU profiles of the servers, in bench/profiles),
  * --heap-snapshot (a heap snapshot of each memory server with N sockets open).
  */
@@ -31,6 +32,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    scenarios: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
   },
@@ -57,13 +59,13 @@ const run = async (name: (typeof SUITES)[number], suite: () => Promise<SuiteResu
   results.push(await suite());
   benchLog(`${name} suite done in ${Math.round((Date.now() - t0) / 1000)} s`);
 };
-await run('handshake', () => runHandshakeSuite(settings, cpuProfileDir));
+await run('handshake', () => runHandshakeSuite(settings, cpuProfileDir, flags.scenarios?.split(',')));
 await run('message', () => runMessageSuite(settings, cpuProfileDir));
 await run('memory', () => runMemorySuite(settings, flags['heap-snapshot'] ? profileDir : undefined));
 await run('live', () => runLiveSocketsSuite(settings, cpuProfileDir));
 await run('revocation', () => runRevocationSuite(settings));
 
-const complete = only.length === SUITES.length;
+const complete = only.length === SUITES.length && !flags.scenarios;
 const report: BenchReport = {
   generatedAt: new Date().toISOString(),
   mode: !complete ? 'partial' : settings.mode,

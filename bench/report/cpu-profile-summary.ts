@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
  * time by function and by package, and the total time (self + callees)
  * under the functions whose name matches a pattern.
  *
- *   node dist/bench/bench/report/cpu-profile-summary.js bench/profiles/X.cpuprofile [pattern] [callers-of]
+ *   node dist/bench/bench/report/cpu-profile-summary.js bench/profiles/X.cpuprofile [pattern] [callers-of] [--per=N]
  *
+ * With `--per=N` (the sockets the server opened, which it logs when
+ * profiled), times are µs per socket rather than shares of the busy time.
  * With `callers-of`, also the stacks (4 frames up) that lead to functions matching it.
  */
 interface ProfileNode {
@@ -20,7 +22,9 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, pattern, callersOf] = process.argv.slice(2);
+const perArg = process.argv.find((arg) => arg.startsWith('--per='));
+const per = perArg ? Number(perArg.slice('--per='.length)) : undefined;
+const [file, pattern, callersOf] = process.argv.slice(2).filter((arg) => !arg.startsWith('--per='));
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parent = new Map<number, number>();
@@ -41,8 +45,9 @@ const where = (node: ProfileNode) => {
   return pkg ?? (url.includes('/libs/ws-auth/') ? 'ws-auth' : url.startsWith('node:') ? 'node core' : url ? url.replace(/^.*\/(bench|dist)\//, '$1/') : node.callFrame.functionName);
 };
 const label = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'} ${where(node)}:${node.callFrame.lineNumber + 1}`;
+const amount = (t: number) => (per ? `${(t / per).toFixed(1).padStart(6)} µs` : `${((100 * t) / busy).toFixed(1).padStart(5)}%`);
 const top = (map: Map<string, number>, n: number) =>
-  [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, t]) => `${((100 * t) / busy).toFixed(1).padStart(5)}%  ${name}`);
+  [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, t]) => `${amount(t)}  ${name}`);
 
 const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();
@@ -54,7 +59,7 @@ for (const [id, t] of selfMicros) {
   byFunction.set(label(node), (byFunction.get(label(node)) ?? 0) + t);
   byPackage.set(where(node), (byPackage.get(where(node)) ?? 0) + t);
 }
-console.log(`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled\n\nself time by package:`);
+console.log(`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled${per ? ` (${(busy / per).toFixed(1)} µs per socket)` : ''}\n\nself time by package:`);
 console.log(top(byPackage, 15).join('\n'));
 console.log('\nself time by function:');
 console.log(top(byFunction, 30).join('\n'));

@@ -6,13 +6,22 @@ import { liveSockets } from './live-sockets.js';
 export interface ServerUsage {
   /** User + system CPU microseconds since the process started. */
   readonly cpuMicros: number;
+  /** The system (kernel) part: socket syscalls, on loopback the peer's TCP work too. */
+  readonly systemCpuMicros: number;
   readonly elu: EventLoopUtilization;
   readonly liveSockets: number;
+  readonly socketsEverOpened: number;
 }
 
 export function serverUsage(): ServerUsage {
   const cpu = process.cpuUsage();
-  return { cpuMicros: cpu.user + cpu.system, elu: performance.eventLoopUtilization(), liveSockets: liveSockets.count };
+  return {
+    cpuMicros: cpu.user + cpu.system,
+    systemCpuMicros: cpu.system,
+    elu: performance.eventLoopUtilization(),
+    liveSockets: liveSockets.count,
+    socketsEverOpened: liveSockets.total,
+  };
 }
 
 export interface ServerMemory extends NodeJS.MemoryUsage {

@@ -15,6 +15,8 @@ export interface HandshakeRun {
   readonly exhausted: boolean;
   /** Server CPU time per completed handshake (µs): the cost, whoever the bottleneck was. */
   readonly cpuMicrosPerHandshake: number;
+  /** Of which system (kernel) time: socket syscalls, which on loopback include the client's side of TCP. */
+  readonly systemCpuMicrosPerHandshake: number;
   readonly eventLoopUtilization: number;
 }
 
@@ -65,6 +67,7 @@ export class HandshakeLoadProcess {
       failed: result.failed,
       exhausted: result.exhausted,
       cpuMicrosPerHandshake: spend.cpuMicros / Math.max(1, result.completed),
+      systemCpuMicrosPerHandshake: spend.systemCpuMicros / Math.max(1, result.completed),
       eventLoopUtilization: spend.eventLoopUtilization,
     };
   }

@@ -18,19 +18,24 @@ import {
  * runs every scenario once, so a slow spell of the machine hits all of them
  * alike, and each ratio is taken within a round before the median.
  */
-export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?: string): Promise<SuiteResult> {
+export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?: string, only?: readonly string[]): Promise<SuiteResult> {
   const redis = await BenchRedis.start();
   const { issuer, signer } = makeBenchIssuer();
   const servers = new Map<HandshakeServerName, BenchServerProcess>();
-  const scenarios = HANDSHAKE_SCENARIOS.filter((scenario) => !scenario.pending);
+  // The baseline always runs: every ratio needs it.
+  const scenarios = HANDSHAKE_SCENARIOS.filter(
+    (scenario) => !scenario.pending && (!only || only.includes(scenario.name) || scenario.name === HANDSHAKE_BASELINE),
+  );
   const runs = new Map<string, HandshakeRun[]>(scenarios.map((scenario) => [scenario.name, []]));
   const loads = new Map<string, HandshakeLoadProcess>();
   try {
     // Started together: Nest's start-up is mostly waiting on module loading.
     await Promise.all(
-      Object.entries(handshakeServers(redis.port, issuer)).map(async ([name, config]) =>
-        servers.set(name as HandshakeServerName, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir })),
-      ),
+      Object.entries(handshakeServers(redis.port, issuer))
+        .filter(([name]) => scenarios.some((scenario) => scenario.server === name))
+        .map(async ([name, config]) =>
+          servers.set(name as HandshakeServerName, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir })),
+        ),
     );
     for (const scenario of scenarios) {
       const server = servers.get(scenario.server)!;
@@ -44,7 +49,8 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
         runs.get(scenario.name)!.push(run);
         benchLog(
           `handshake ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
-            `p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${Math.round(run.cpuMicrosPerHandshake)} µs CPU, ` +
+            `p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ` +
+            `${Math.round(run.cpuMicrosPerHandshake)} µs CPU (${Math.round(run.systemCpuMicrosPerHandshake)} system), ` +
             `server ELU ${run.eventLoopUtilization.toFixed(2)}${run.failed ? `, ${run.failed} FAILED` : ''}${run.exhausted ? ', tickets ran out' : ''}`,
         );
       }
@@ -66,11 +72,18 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
       notMeasured[ratioName] = scenario.pending;
       continue;
     }
-    const own = runs.get(scenario.name)!;
+    const own = runs.get(scenario.name);
+    if (!own) {
+      continue; // left out by --scenarios
+    }
     figures[`handshake_rate_${scenario.name}`] = round(median(own.map((run) => run.rate)), 0);
     figures[`handshake_p50_ms_${scenario.name}`] = round(median(own.map((run) => run.p50Ms)), 2);
     figures[`handshake_p99_ms_${scenario.name}`] = round(median(own.map((run) => run.p99Ms)), 2);
     figures[`handshake_server_cpu_us_${scenario.name}`] = round(median(own.map((run) => run.cpuMicrosPerHandshake)), 1);
+    figures[`handshake_server_user_cpu_us_${scenario.name}`] = round(
+      median(own.map((run) => run.cpuMicrosPerHandshake - run.systemCpuMicrosPerHandshake)),
+      1,
+    );
     figures[`handshake_server_elu_${scenario.name}`] = round(median(own.map((run) => run.eventLoopUtilization)), 2);
     figures[`handshake_failed_${scenario.name}`] = own.reduce((sum, run) => sum + run.failed, 0);
     if (scenario.name !== HANDSHAKE_BASELINE) {

@@ -1,6 +1,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { ServerConfig, ServerInfo } from '../servers/server-config.js';
 import type { ServerMemory, ServerUsage } from '../servers/server-probes.js';
+import { benchLog } from '../suites/bench-log.js';
 import { BenchChild } from './bench-child.js';
 
 export interface ServerProcessOptions {
@@ -14,6 +15,8 @@ export interface ServerProcessOptions {
 export interface ServerSpend {
   /** CPU microseconds, user + system. */
   readonly cpuMicros: number;
+  /** Of which system (kernel). */
+  readonly systemCpuMicros: number;
   /** Share of the wall time its event loop was busy: near 1, the server is the bottleneck. */
   readonly eventLoopUtilization: number;
 }
@@ -25,6 +28,7 @@ export class BenchServerProcess {
   private constructor(
     readonly name: string,
     private readonly child: BenchChild<ServerInfo>,
+    private readonly profiled: boolean,
   ) {}
 
   static async start(name: string, config: ServerConfig, options: ServerProcessOptions = {}): Promise<BenchServerProcess> {
@@ -33,7 +37,7 @@ export class BenchServerProcess {
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
     ];
     const child = await BenchChild.start<ServerInfo>(name, 'servers/bench-server.js', config, { execArgv });
-    return new BenchServerProcess(name, child);
+    return new BenchServerProcess(name, child, options.cpuProfileDir !== undefined);
   }
 
   get port(): number {
@@ -77,12 +81,18 @@ export class BenchServerProcess {
       result,
       spend: {
         cpuMicros: after.cpuMicros - before.cpuMicros,
+        systemCpuMicros: after.systemCpuMicros - before.systemCpuMicros,
         eventLoopUtilization: utilizationBetween(before.elu, after.elu),
       },
     };
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
+    if (this.profiled) {
+      // What a profile's times divide by, for costs per handshake.
+      const { socketsEverOpened, cpuMicros } = await this.usage();
+      benchLog(`${this.name}: ${socketsEverOpened} sockets opened, ${(cpuMicros / 1e6).toFixed(2)} s CPU in all`);
+    }
     return this.child.stop();
   }
 }
