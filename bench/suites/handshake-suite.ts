@@ -93,6 +93,9 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
         median(own.map((run, i) => run.cpuMicrosPerHandshake / baseline[i].cpuMicrosPerHandshake)),
         3,
       );
+      // User CPU alone: the system part on loopback carries the client's TCP work and wake-ups.
+      const user = (run: HandshakeRun) => run.cpuMicrosPerHandshake - run.systemCpuMicrosPerHandshake;
+      figures[`handshake_user_cpu_cost_ratio_${scenario.name}`] = round(median(own.map((run, i) => user(run) / user(baseline[i]))), 3);
     }
   }
   return { figures, runs: Object.fromEntries(runs), notMeasured };
