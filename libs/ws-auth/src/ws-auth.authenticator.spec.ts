@@ -8,18 +8,12 @@ import type { SessionStore } from './sessions/session-store.interface.js';
 import type { TicketService } from './tickets/ticket.service.js';
 import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
 import { WsAuthError } from './ws-auth.errors.js';
+import { fakeUpgrade } from '../../../test/support/fake-upgrade.js';
 
 const TOKEN = 'good.token.value';
 const APP_ORIGIN = 'https://app.example';
 
-/** A minimal upgrade request: `rawHeaders` as Node gives it, `headers` keeping the first of each name. */
-function upgrade(rawHeaders: string[] = [], url = '/chat'): IncomingMessage {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    headers[rawHeaders[i].toLowerCase()] ??= rawHeaders[i + 1];
-  }
-  return { headers, rawHeaders, url } as unknown as IncomingMessage;
-}
+const upgrade = (rawHeaders: string[] = [], url = '/chat') => fakeUpgrade(rawHeaders, url);
 const bearer = (token = TOKEN) => ['Authorization', `Bearer ${token}`];
 const protocol = (token = TOKEN) => ['Sec-WebSocket-Protocol', `access_token, ${token}`];
 const cookie = (token = TOKEN) => ['Cookie', `access_token=${token}`];

@@ -2,28 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { fromAuthorizationHeader } from './authorization-header.extractor.js';
+import { fakeUpgrade, thrownWsAuthError } from '../../../../test/support/fake-upgrade.js';
 
-/** A minimal upgrade request: `rawHeaders` as Node gives it, `headers` keeping the first of each name as Node does. */
-function upgrade(rawHeaders: string[] = []): IncomingMessage {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    headers[rawHeaders[i].toLowerCase()] ??= rawHeaders[i + 1];
-  }
-  return { headers, rawHeaders, url: '/' } as unknown as IncomingMessage;
-}
 
 const extract = fromAuthorizationHeader();
-const withAuthorization = (...values: string[]) => upgrade(values.flatMap((value) => ['Authorization', value]));
+const withAuthorization = (...values: string[]) => fakeUpgrade(values.flatMap((value) => ['Authorization', value]));
 
-function thrown(run: () => unknown): WsAuthError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WsAuthError);
-    return error as WsAuthError;
-  }
-  throw new Error('expected a WsAuthError, nothing was thrown');
-}
+const thrown = thrownWsAuthError;
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -51,11 +36,11 @@ describe('fromAuthorizationHeader (RFC 6750 §2.1)', () => {
   });
 
   it('reads the header name case-insensitively from rawHeaders', () => {
-    expect(extract(upgrade(['AUTHORIZATION', 'Bearer abc']))).toBe('abc');
+    expect(extract(fakeUpgrade(['AUTHORIZATION', 'Bearer abc']))).toBe('abc');
   });
 
   it('returns null when there is no Authorization header', () => {
-    expect(extract(upgrade(['Host', 'localhost', 'Cookie', 'access_token=abc']))).toBeNull();
+    expect(extract(fakeUpgrade(['Host', 'localhost', 'Cookie', 'access_token=abc']))).toBeNull();
   });
 
   it.each(['Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'Digest username="a"', 'BearerToken abc', 'Token abc'])(
@@ -95,7 +80,7 @@ describe('fromAuthorizationHeader (RFC 6750 §2.1)', () => {
   });
 
   it('counts Authorization headers whatever the case of their names', () => {
-    const request = upgrade(['authorization', 'Bearer abc', 'AUTHORIZATION', 'Bearer def']);
+    const request = fakeUpgrade(['authorization', 'Bearer abc', 'AUTHORIZATION', 'Bearer def']);
     expect(thrown(() => extract(request)).code).toBe('invalid_request');
   });
 
@@ -124,7 +109,7 @@ describe('fromAuthorizationHeader (RFC 6750 §2.1)', () => {
         fc.property(rawHeaders, (raw) => {
           let token: string | null;
           try {
-            token = extract(upgrade(raw));
+            token = extract(fakeUpgrade(raw));
           } catch (error) {
             expect(error).toBeInstanceOf(WsAuthError);
             return;

@@ -2,23 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { fromCookie } from './cookie.extractor.js';
+import { fakeUpgrade, thrownWsAuthError } from '../../../../test/support/fake-upgrade.js';
 
 /** A minimal upgrade request sending each value as its own `Cookie` header. */
 function withCookies(...values: string[]): IncomingMessage {
-  const rawHeaders = values.flatMap((value) => ['Cookie', value]);
-  const headers = values.length > 0 ? { cookie: values.join('; ') } : {};
-  return { headers, rawHeaders, url: '/' } as unknown as IncomingMessage;
+  return fakeUpgrade(values.flatMap((value) => ['Cookie', value]));
 }
 
-function thrown(run: () => unknown): WsAuthError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WsAuthError);
-    return error as WsAuthError;
-  }
-  throw new Error('expected a WsAuthError, nothing was thrown');
-}
+const thrown = thrownWsAuthError;
 
 const extract = fromCookie('access_token');
 

@@ -2,21 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { fromQueryParameter } from './query-parameter.extractor.js';
+import { thrownWsAuthError } from '../../../../test/support/fake-upgrade.js';
 
 /** A minimal upgrade request for a request target. */
 function to(url: string | undefined): IncomingMessage {
   return { headers: {}, rawHeaders: [], url } as unknown as IncomingMessage;
 }
 
-function thrown(run: () => unknown): WsAuthError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WsAuthError);
-    return error as WsAuthError;
-  }
-  throw new Error('expected a WsAuthError, nothing was thrown');
-}
+const thrown = thrownWsAuthError;
 
 const extract = fromQueryParameter('access_token');
 

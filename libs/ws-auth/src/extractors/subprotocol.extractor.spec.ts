@@ -2,24 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { fromSubprotocol, parseOfferedProtocols, type OfferedProtocols } from './subprotocol.extractor.js';
+import { fakeUpgrade, thrownWsAuthError } from '../../../../test/support/fake-upgrade.js';
 
 /** A minimal upgrade request offering each value as its own `Sec-WebSocket-Protocol` header. */
 function offering(...values: string[]): IncomingMessage {
-  const rawHeaders = values.flatMap((value) => ['Sec-WebSocket-Protocol', value]);
-  // Node joins repeated Sec-WebSocket-Protocol headers with ", ".
-  const headers = values.length > 0 ? { 'sec-websocket-protocol': values.join(', ') } : {};
-  return { headers, rawHeaders, url: '/' } as unknown as IncomingMessage;
+  return fakeUpgrade(values.flatMap((value) => ['Sec-WebSocket-Protocol', value]));
 }
 
-function thrown(run: () => unknown): WsAuthError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WsAuthError);
-    return error as WsAuthError;
-  }
-  throw new Error('expected a WsAuthError, nothing was thrown');
-}
+const thrown = thrownWsAuthError;
 
 const b64url = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
 const bearer = (token: string) => `base64url.bearer.${b64url(token)}`;
