@@ -7,9 +7,11 @@
  */
 export interface BenchSettings {
   readonly mode: 'full' | 'quick';
-  /** Measured runs per scenario; each figure is the median of its runs. */
+  /** Measured runs of the live-sockets and revocation suites; each figure is the median of its runs. */
   readonly runs: number;
   readonly handshake: {
+    /** Rounds: each runs every scenario once, in alternating order; each figure is the median over rounds. */
+    readonly rounds: number;
     /** Discarded run before each measured one: the server's JIT and caches warm for this scenario again. */
     readonly warmupMs: number;
     readonly durationMs: number;
@@ -18,6 +20,7 @@ export interface BenchSettings {
     readonly users: number;
   };
   readonly message: {
+    readonly rounds: number;
     readonly sockets: number;
     readonly window: number;
     readonly warmupMs: number;
@@ -40,8 +43,8 @@ export interface BenchSettings {
 export const FULL_SETTINGS: BenchSettings = {
   mode: 'full',
   runs: 5,
-  handshake: { warmupMs: 300, durationMs: 2000, concurrency: 16, users: 1000 },
-  message: { sockets: 32, window: 16, warmupMs: 300, durationMs: 2000 },
+  handshake: { rounds: 7, warmupMs: 300, durationMs: 1500, concurrency: 16, users: 1000 },
+  message: { rounds: 9, sockets: 32, window: 16, warmupMs: 200, durationMs: 1000 },
   memory: { counts: [1000, 10000], runs: 3 },
   liveSockets: { counts: [100, 10000] },
   revocation: { sockets: 32, warmup: 20, perRun: 100 },
@@ -51,8 +54,8 @@ export const FULL_SETTINGS: BenchSettings = {
 export const QUICK_SETTINGS: BenchSettings = {
   mode: 'quick',
   runs: 3,
-  handshake: { warmupMs: 100, durationMs: 400, concurrency: 16, users: 300 },
-  message: { sockets: 16, window: 16, warmupMs: 100, durationMs: 400 },
+  handshake: { rounds: 3, warmupMs: 100, durationMs: 400, concurrency: 16, users: 300 },
+  message: { rounds: 3, sockets: 16, window: 16, warmupMs: 100, durationMs: 400 },
   memory: { counts: [1000], runs: 1 },
   liveSockets: { counts: [100, 1000] },
   revocation: { sockets: 16, warmup: 5, perRun: 30 },

@@ -64,7 +64,7 @@ async function authModule(auth: WsAuthServerOptions, cleanups: Array<() => void>
     await new Promise((resolve) => client.once('ready', resolve));
     cleanups.push(() => client.disconnect());
     options.tickets = { store: new RedisTicketStore(client) };
-  } else {
+  } else if (auth.tickets?.store === 'memory') {
     options.tickets = { store: new MemoryTicketStore({ maxSize: MEMORY_TICKETS_CAP }) };
   }
 

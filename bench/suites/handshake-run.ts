@@ -20,12 +20,18 @@ export interface HandshakeRun {
   readonly eventLoopUtilization: number;
 }
 
-/** Handshakes per second no run here comes near: single-use tickets are minted for this rate. */
+/** Handshakes per second no run here comes near: before a scenario's first run, tickets are minted for this rate. */
 const TICKETS_PER_SECOND = 8000;
 
-/** Tickets one run (warm-up and measure) can use up. */
-export function ticketsPerRun(settings: BenchSettings['handshake']): number {
-  return Math.ceil(((settings.warmupMs + settings.durationMs) / 1000) * TICKETS_PER_SECOND);
+/**
+ * Tickets one run (warm-up and measure) can use up: twice what the
+ * scenario's last run would have used, or the most any run could. Tickets
+ * left over stay in the ticket store until they expire, so minting many
+ * more than needed would weigh on the server being measured.
+ */
+export function ticketsPerRun(settings: BenchSettings['handshake'], lastRate?: number): number {
+  const perSecond = lastRate === undefined ? TICKETS_PER_SECOND : Math.min(TICKETS_PER_SECOND, 2 * lastRate);
+  return Math.ceil(((settings.warmupMs + settings.durationMs) / 1000) * perSecond) + 100;
 }
 
 /**

@@ -4,14 +4,22 @@ import type { BenchIssuerSigner } from '../support/bench-issuer-keys.js';
 import type { BenchServerProcess } from '../support/bench-server-process.js';
 
 /** The servers of the handshake suite, each in its own process. */
-export type HandshakeServerName = 'bare' | 'nest' | 'ws-auth' | 'ws-auth-redis-tickets' | 'ws-auth-issuer';
+export type HandshakeServerName =
+  | 'bare'
+  | 'nest'
+  | 'ws-auth'
+  | 'ws-auth-memory-tickets'
+  | 'ws-auth-redis-tickets'
+  | 'ws-auth-issuer';
 
 export function handshakeServers(redisPort: number, issuer: BenchIssuer): Record<HandshakeServerName, ServerConfig> {
   return {
     bare: { kind: 'bare' },
     nest: { kind: 'nest' },
-    // Tickets in memory (the embedded default).
-    'ws-auth': { kind: 'ws-auth', tickets: { store: 'memory' } },
+    'ws-auth': { kind: 'ws-auth' },
+    // A process of its own: tickets minted and not redeemed stay in its heap
+    // until they expire, and would tax the garbage collection of the others.
+    'ws-auth-memory-tickets': { kind: 'ws-auth', tickets: { store: 'memory' } },
     'ws-auth-redis-tickets': { kind: 'ws-auth', tickets: { store: 'redis', redisPort } },
     'ws-auth-issuer': { kind: 'ws-auth', issuer },
   };
@@ -61,7 +69,13 @@ export const HANDSHAKE_SCENARIOS: readonly HandshakeScenario[] = [
     path: GUARDED_PATH,
     credential: () => ({ kind: 'protocol' }),
   },
-  { name: 'ticket_memory', label: 'ws-auth, `?ticket=` from the memory ticket store', server: 'ws-auth', path: TICKETED_PATH, credential: tickets },
+  {
+    name: 'ticket_memory',
+    label: 'ws-auth, `?ticket=` from the memory ticket store',
+    server: 'ws-auth-memory-tickets',
+    path: TICKETED_PATH,
+    credential: tickets,
+  },
   {
     name: 'ticket_redis',
     label: 'ws-auth, `?ticket=` from Redis (`GETDEL`)',

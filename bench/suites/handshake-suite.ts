@@ -4,6 +4,7 @@ import { BenchServerProcess } from '../support/bench-server-process.js';
 import { BenchRedis } from '../support/redis-server.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
+import { roundOrder } from './round-order.js';
 import type { Figures, SuiteResult } from './figures.js';
 import { HandshakeLoadProcess, ticketsPerRun, type HandshakeRun } from './handshake-run.js';
 import {
@@ -41,14 +42,15 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
       const server = servers.get(scenario.server)!;
       loads.set(scenario.name, await HandshakeLoadProcess.start(server, scenario.path, settings.handshake, { users: scenario.users }));
     }
-    for (let round = 0; round < settings.runs; round++) {
-      for (const scenario of scenarios) {
+    for (let round = 0; round < settings.handshake.rounds; round++) {
+      for (const scenario of roundOrder(scenarios, round)) {
         const server = servers.get(scenario.server)!;
-        const credential = await scenario.credential({ server, signer, ticketsNeeded: ticketsPerRun(settings.handshake) });
+        const lastRate = runs.get(scenario.name)!.at(-1)?.rate;
+        const credential = await scenario.credential({ server, signer, ticketsNeeded: ticketsPerRun(settings.handshake, lastRate) });
         const run = await loads.get(scenario.name)!.measure(credential, settings.handshake);
         runs.get(scenario.name)!.push(run);
         benchLog(
-          `handshake ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
+          `handshake ${scenario.name} round ${round + 1}/${settings.handshake.rounds}: ${Math.round(run.rate)}/s, ` +
             `p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ` +
             `${Math.round(run.cpuMicrosPerHandshake)} µs CPU (${Math.round(run.systemCpuMicrosPerHandshake)} system), ` +
             `server ELU ${run.eventLoopUtilization.toFixed(2)}${run.failed ? `, ${run.failed} FAILED` : ''}${run.exhausted ? ', tickets ran out' : ''}`,

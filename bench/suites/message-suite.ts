@@ -6,6 +6,7 @@ import { BenchChild } from '../support/bench-child.js';
 import { BenchServerProcess } from '../support/bench-server-process.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
+import { roundOrder } from './round-order.js';
 import type { Figures, SuiteResult } from './figures.js';
 
 interface MessageScenario {
@@ -29,8 +30,9 @@ const SERVERS: Record<MessageScenario['server'], ServerConfig> = {
  */
 const SCENARIOS: readonly MessageScenario[] = [
   { name: 'bare', server: 'bare', path: OPEN_PATH, credential: { kind: 'none' } },
-  { name: 'unguarded', server: 'nest', path: OPEN_PATH, credential: { kind: 'none' } },
   { name: 'open_ws_auth', server: 'ws-auth', path: OPEN_PATH, credential: { kind: 'none' } },
+  // Side by side, whichever way a round runs: the headline ratio compares them.
+  { name: 'unguarded', server: 'nest', path: OPEN_PATH, credential: { kind: 'none' } },
   { name: 'guarded', server: 'ws-auth', path: GUARDED_PATH, credential: { kind: 'header' } },
 ];
 
@@ -63,12 +65,12 @@ export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: s
       loads.set(scenario.name, load);
       await load.request('open');
     }
-    for (let round = 0; round < settings.runs; round++) {
-      for (const scenario of SCENARIOS) {
+    for (let round = 0; round < settings.message.rounds; round++) {
+      for (const scenario of roundOrder(SCENARIOS, round)) {
         const run = await runMessages(servers.get(scenario.server)!, loads.get(scenario.name)!, settings.message);
         runs.get(scenario.name)!.push(run);
         benchLog(
-          `message ${scenario.name} round ${round + 1}/${settings.runs}: ${Math.round(run.rate)}/s, ` +
+          `message ${scenario.name} round ${round + 1}/${settings.message.rounds}: ${Math.round(run.rate)}/s, ` +
             `${run.cpuMicrosPerMessage.toFixed(1)} µs CPU, server ELU ${run.eventLoopUtilization.toFixed(2)}`,
         );
       }
