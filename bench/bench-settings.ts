@@ -7,7 +7,7 @@
  */
 export interface BenchSettings {
   readonly mode: 'full' | 'quick';
-  /** Measured runs of the live-sockets and revocation suites; each figure is the median of its runs. */
+  /** Measured runs of the revocation suite; each figure is the median of its runs. */
   readonly runs: number;
   readonly handshake: {
     /** Rounds: each runs every scenario once, in alternating order; each figure is the median over rounds. */

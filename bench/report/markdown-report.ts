@@ -18,8 +18,16 @@ export function markdownReport(report: BenchReport): string {
   }
 
   out.push('', '### Handshakes', '');
-  out.push('Closed loop, 1 load-generator process, each socket dropped once open. Ratio: rate / the Nest baseline of the same round (median over rounds). CPU: server CPU time per handshake; ELU: server event-loop utilisation (near 1: the server was the bottleneck).', '');
-  out.push('| scenario | handshakes/s | p50 ms | p99 ms | server CPU µs | server ELU | ratio vs baseline | CPU cost vs baseline |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push(
+    'Closed loop, one load-generator process per scenario, each socket dropped once open; rounds in alternating order. ' +
+      'Ratio: rate over the Nest baseline of the same round, median over rounds. Server CPU: CPU time per handshake (user + system; ' +
+      'on loopback the system part carries the client side of TCP too). ELU: server event-loop utilisation (near 1: the server was the bottleneck).',
+    '',
+  );
+  out.push(
+    '| scenario | handshakes/s | p50 ms | p99 ms | server CPU µs (user) | server ELU | ratio vs baseline | CPU cost vs baseline (user) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const scenario of HANDSHAKE_SCENARIOS) {
     const s = scenario.name;
     if (scenario.pending) {
@@ -28,26 +36,28 @@ export function markdownReport(report: BenchReport): string {
     }
     out.push(
       `| ${scenario.label} | ${show(f[`handshake_rate_${s}`])} | ${show(f[`handshake_p50_ms_${s}`])} | ${show(f[`handshake_p99_ms_${s}`])} | ` +
-        `${show(f[`handshake_server_cpu_us_${s}`])} | ${show(f[`handshake_server_elu_${s}`])} | ${show(f[`handshake_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} | ` +
-        `${show(f[`handshake_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} |`,
+        `${show(f[`handshake_server_cpu_us_${s}`])} (${show(f[`handshake_server_user_cpu_us_${s}`])}) | ${show(f[`handshake_server_elu_${s}`])} | ` +
+        `${show(f[`handshake_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} | ` +
+        `${show(f[`handshake_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} (${show(f[`handshake_user_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))}) |`,
     );
   }
 
   out.push('', '### Messages', '');
-  out.push('Echo frames through one `@SubscribeMessage` handler, a window of frames in flight per socket.', '');
+  out.push('Echo frames through one `@SubscribeMessage` handler, a window of frames in flight per socket; rounds in alternating order, medians.', '');
   out.push('| server | messages/s | server CPU µs | server ELU |', '| --- | --- | --- | --- |');
   for (const [name, label] of [
     ['bare', 'bare `ws` server'],
-    ['unguarded', 'Nest `WsAdapter`, unguarded handler (baseline)'],
-    ['open_ws_auth', 'ws-auth app, unguarded gateway'],
+    ['unguarded', 'Nest `WsAdapter`, unguarded handler'],
+    ['open_ws_auth', 'ws-auth app, unguarded gateway (baseline)'],
     ['guarded', 'ws-auth app, `@UseGuards(WsAuthGuard)`'],
   ]) {
     out.push(`| ${label} | ${show(f[`message_rate_${name}`])} | ${show(f[`message_server_cpu_us_${name}`])} | ${show(f[`message_server_elu_${name}`])} |`);
   }
   out.push(
     '',
-    `Guarded vs baseline: ${show(f.message_ratio_guarded)} (rate), ${show(f.message_cpu_cost_ratio_guarded)} (CPU cost); ` +
-      `guarded vs the same app unguarded: ${show(f.message_ratio_guarded_vs_same_app_unguarded)}.`,
+    `Guarded vs the same handler unguarded in the same app and process (the baseline): ${show(f.message_ratio_guarded)} (rate), ` +
+      `${show(f.message_cpu_cost_ratio_guarded)} (CPU per message). Guarded vs the handler on Nest's \`WsAdapter\` (another process): ` +
+      `${show(f.message_ratio_guarded_vs_nest_ws_adapter)} (rate), ${show(f.message_cpu_cost_ratio_guarded_vs_nest_ws_adapter)} (CPU per message).`,
   );
 
   out.push('', '### Memory per idle socket', '');
@@ -62,6 +72,7 @@ export function markdownReport(report: BenchReport): string {
   }
 
   out.push('', '### Handshakes beside live sockets', '');
+  out.push('Two identical ws-auth servers, one holding few idle authenticated sockets and one many; header handshakes against each in alternating rounds.', '');
   out.push('| live authenticated sockets | handshakes/s | p99 ms | server CPU µs |', '| --- | --- | --- | --- |');
   for (const label of Object.keys(f).filter((key) => key.startsWith('handshake_rate_live_')).map((key) => key.slice('handshake_rate_live_'.length))) {
     out.push(`| ${label} | ${show(f[`handshake_rate_live_${label}`])} | ${show(f[`handshake_p99_ms_live_${label}`])} | ${show(f[`handshake_server_cpu_us_live_${label}`])} |`);

@@ -23,16 +23,18 @@ const SERVERS: Record<MessageScenario['server'], ServerConfig> = {
 };
 
 /**
- * The same echo handler four ways. `guarded` is divided by `unguarded` (the
- * handler on Nest's WsAdapter: the cost of adopting the library) and by
- * `open_ws_auth` (the handler unguarded in the same ws-auth app: the cost of
- * the guard alone).
+ * The same echo handler four ways. The headline divides `guarded` by
+ * `open_ws_auth`: the same handler unguarded in the same app and process,
+ * so that only the guard differs. Dividing by `unguarded` (the handler on
+ * Nest's WsAdapter, another process) is reported too; across processes a
+ * run carries each one's luck (in one full run the WsAdapter process spent
+ * twice its usual CPU per message in every round).
  */
 const SCENARIOS: readonly MessageScenario[] = [
   { name: 'bare', server: 'bare', path: OPEN_PATH, credential: { kind: 'none' } },
-  { name: 'open_ws_auth', server: 'ws-auth', path: OPEN_PATH, credential: { kind: 'none' } },
-  // Side by side, whichever way a round runs: the headline ratio compares them.
   { name: 'unguarded', server: 'nest', path: OPEN_PATH, credential: { kind: 'none' } },
+  // Side by side, whichever way a round runs: the headline ratio compares them.
+  { name: 'open_ws_auth', server: 'ws-auth', path: OPEN_PATH, credential: { kind: 'none' } },
   { name: 'guarded', server: 'ws-auth', path: GUARDED_PATH, credential: { kind: 'header' } },
 ];
 
@@ -83,9 +85,10 @@ export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: s
   const figures: Figures = {};
   const ratio = (name: string, base: string, of: (run: MessageRun) => number) =>
     round(median(runs.get(name)!.map((run, i) => of(run) / of(runs.get(base)![i]))), 3);
-  figures.message_ratio_guarded = ratio('guarded', 'unguarded', (run) => run.rate);
-  figures.message_ratio_guarded_vs_same_app_unguarded = ratio('guarded', 'open_ws_auth', (run) => run.rate);
-  figures.message_cpu_cost_ratio_guarded = ratio('guarded', 'unguarded', (run) => run.cpuMicrosPerMessage);
+  figures.message_ratio_guarded = ratio('guarded', 'open_ws_auth', (run) => run.rate);
+  figures.message_cpu_cost_ratio_guarded = ratio('guarded', 'open_ws_auth', (run) => run.cpuMicrosPerMessage);
+  figures.message_ratio_guarded_vs_nest_ws_adapter = ratio('guarded', 'unguarded', (run) => run.rate);
+  figures.message_cpu_cost_ratio_guarded_vs_nest_ws_adapter = ratio('guarded', 'unguarded', (run) => run.cpuMicrosPerMessage);
   for (const scenario of SCENARIOS) {
     const own = runs.get(scenario.name)!;
     figures[`message_rate_${scenario.name}`] = round(median(own.map((run) => run.rate)), 0);
