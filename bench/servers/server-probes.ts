@@ -1,6 +1,19 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver, type EventLoopUtilization } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { liveSockets } from './live-sockets.js';
+
+/** Milliseconds spent in garbage collection since start, minor (scavenges) and the rest (mark-compact and its increments). */
+const gc = { minorMs: 0, majorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.minorMs += entry.duration;
+    } else {
+      gc.majorMs += entry.duration;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
 
 /** Cumulative CPU time and event-loop activity; the orchestrator subtracts two of them. */
 export interface ServerUsage {
@@ -11,6 +24,8 @@ export interface ServerUsage {
   readonly elu: EventLoopUtilization;
   readonly liveSockets: number;
   readonly socketsEverOpened: number;
+  readonly gcMinorMs: number;
+  readonly gcMajorMs: number;
 }
 
 export function serverUsage(): ServerUsage {
@@ -21,6 +36,8 @@ export function serverUsage(): ServerUsage {
     elu: performance.eventLoopUtilization(),
     liveSockets: liveSockets.count,
     socketsEverOpened: liveSockets.total,
+    gcMinorMs: gc.minorMs,
+    gcMajorMs: gc.majorMs,
   };
 }
 

@@ -17,6 +17,9 @@ export interface HandshakeRun {
   readonly cpuMicrosPerHandshake: number;
   /** Of which system (kernel) time: socket syscalls, which on loopback include the client's side of TCP. */
   readonly systemCpuMicrosPerHandshake: number;
+  /** Garbage collection per handshake (µs of pause): scavenges, and mark-compact with its increments. */
+  readonly gcMinorMicrosPerHandshake: number;
+  readonly gcMajorMicrosPerHandshake: number;
   readonly eventLoopUtilization: number;
 }
 
@@ -74,6 +77,8 @@ export class HandshakeLoadProcess {
       exhausted: result.exhausted,
       cpuMicrosPerHandshake: spend.cpuMicros / Math.max(1, result.completed),
       systemCpuMicrosPerHandshake: spend.systemCpuMicros / Math.max(1, result.completed),
+      gcMinorMicrosPerHandshake: spend.gcMinorMicros / Math.max(1, result.completed),
+      gcMajorMicrosPerHandshake: spend.gcMajorMicros / Math.max(1, result.completed),
       eventLoopUtilization: spend.eventLoopUtilization,
     };
   }

@@ -45,7 +45,8 @@ export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir
         runs[live.count].push(run);
         benchLog(
           `handshake with ${live.count} live sockets round ${i + 1}/${settings.handshake.rounds}: ${Math.round(run.rate)}/s, ` +
-            `p99 ${run.p99Ms.toFixed(2)} ms, ${Math.round(run.cpuMicrosPerHandshake)} µs CPU`,
+            `p99 ${run.p99Ms.toFixed(2)} ms, ${Math.round(run.cpuMicrosPerHandshake)} µs CPU, ` +
+            `GC ${run.gcMinorMicrosPerHandshake.toFixed(1)} µs minor + ${run.gcMajorMicrosPerHandshake.toFixed(1)} µs major`,
         );
       }
     }
@@ -67,6 +68,8 @@ export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir
     figures[`handshake_rate_live_${label(count)}`] = round(median(runs[count].map((run) => run.rate)), 0);
     figures[`handshake_server_cpu_us_live_${label(count)}`] = round(median(runs[count].map((run) => run.cpuMicrosPerHandshake)), 1);
     figures[`handshake_p99_ms_live_${label(count)}`] = round(median(runs[count].map((run) => run.p99Ms)), 2);
+    figures[`handshake_gc_minor_us_live_${label(count)}`] = round(median(runs[count].map((run) => run.gcMinorMicrosPerHandshake)), 1);
+    figures[`handshake_gc_major_us_live_${label(count)}`] = round(median(runs[count].map((run) => run.gcMajorMicrosPerHandshake)), 1);
   }
   return { figures, runs: { live_sockets: runs } };
 }

@@ -17,6 +17,9 @@ export interface ServerSpend {
   readonly cpuMicros: number;
   /** Of which system (kernel). */
   readonly systemCpuMicros: number;
+  /** Wall time in garbage collection: scavenges, and mark-compact with its increments. */
+  readonly gcMinorMicros: number;
+  readonly gcMajorMicros: number;
   /** Share of the wall time its event loop was busy: near 1, the server is the bottleneck. */
   readonly eventLoopUtilization: number;
 }
@@ -33,6 +36,8 @@ export class BenchServerProcess {
 
   static async start(name: string, config: ServerConfig, options: ServerProcessOptions = {}): Promise<BenchServerProcess> {
     const execArgv = [
+      // For experiments with the servers' V8 (e.g. a fixed young generation): space-separated node flags.
+      ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ...(options.exposeGc ? ['--expose-gc'] : []),
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
     ];
@@ -82,6 +87,8 @@ export class BenchServerProcess {
       spend: {
         cpuMicros: after.cpuMicros - before.cpuMicros,
         systemCpuMicros: after.systemCpuMicros - before.systemCpuMicros,
+        gcMinorMicros: (after.gcMinorMs - before.gcMinorMs) * 1000,
+        gcMajorMicros: (after.gcMajorMs - before.gcMajorMs) * 1000,
         eventLoopUtilization: utilizationBetween(before.elu, after.elu),
       },
     };
