@@ -87,6 +87,10 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
       1,
     );
     figures[`handshake_server_elu_${scenario.name}`] = round(median(own.map((run) => run.eventLoopUtilization)), 2);
+    figures[`handshake_server_gc_us_${scenario.name}`] = round(
+      median(own.map((run) => run.gcMinorMicrosPerHandshake + run.gcMajorMicrosPerHandshake)),
+      1,
+    );
     figures[`handshake_failed_${scenario.name}`] = own.reduce((sum, run) => sum + run.failed, 0);
     if (scenario.name !== HANDSHAKE_BASELINE) {
       figures[ratioName] = round(median(own.map((run, i) => run.rate / baseline[i].rate)), 3);
