@@ -35,7 +35,7 @@ interface AuthFrame {
 @Injectable()
 export class WsConnectionLifecycle {
   private readonly pendingDeadlines = new DeadlineWheel<WebSocket>((socket) =>
-    close(socket, WsCloseCode.AuthTimeout, CloseReason.timeout),
+    closeUnauthenticated(socket, WsCloseCode.AuthTimeout, CloseReason.timeout),
   );
   private readonly requests = new WeakMap<WebSocket, IncomingMessage>();
   private readonly maxPending: number;
@@ -74,10 +74,10 @@ export class WsConnectionLifecycle {
         this.awaitFirstMessage(socket, request, policy, admitToGateway);
         return;
       case 'refused':
-        close(socket, ...closeFor(outcome.error));
+        closeUnauthenticated(socket, ...closeFor(outcome.error));
         return;
       default:
-        close(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
+        closeUnauthenticated(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
     }
   }
 
@@ -153,12 +153,27 @@ export class WsConnectionLifecycle {
       socket.off('message', onMessage);
       this.pendingDeadlines.cancel(socket);
       if (code !== undefined) {
-        close(socket, code, reason!);
+        closeUnauthenticated(socket, code, reason!);
       }
     };
     socket.on('message', onMessage);
     socket.once('close', () => finish());
   }
+}
+
+/**
+ * How long a socket that never authenticated may take to answer our close
+ * frame before it is cut. ws waits 30 s for the peer's close frame: a peer
+ * that never answers would hold its socket that long after leaving the pending
+ * count, so `maxPendingSockets` would not bound what unauthenticated clients hold.
+ */
+const UNAUTHENTICATED_CLOSE_GRACE_MS = 1000;
+
+function closeUnauthenticated(socket: WebSocket, code: number, reason: string): void {
+  close(socket, code, reason);
+  const timer = setTimeout(() => socket.terminate(), UNAUTHENTICATED_CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 function parseAuthFrame(data: Buffer): AuthFrame | undefined {
