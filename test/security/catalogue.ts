@@ -55,6 +55,11 @@ const MIN_AUDITED_LENGTH = 12;
 export class SentCredentials {
   private readonly values = new Set<string>();
 
+  /** `secrets`: what signs or proves credentials (a JWT secret), audited like them. */
+  constructor(...secrets: string[]) {
+    secrets.forEach((secret) => this.add(secret));
+  }
+
   /** Records a credential and hands it back, so a case can write `sent.add(token)` where it uses it. */
   add<T extends string>(value: T): T {
     if (value.length >= MIN_AUDITED_LENGTH) {

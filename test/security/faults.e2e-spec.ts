@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { startChatApp, type RunningChatApp } from '../support/chat-app.js';
+import { startChatApp, TEST_SECRET, type RunningChatApp } from '../support/chat-app.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 import type { LogCapture } from '../support/log-capture.js';
@@ -24,7 +24,7 @@ const describeWithRedis = redisServerAvailable() ? describe : describe.skip;
  * down, hangs or serves nonsense. Statuses only: no timing figure is asserted.
  */
 describe('security catalogue: faults of Redis and of the issuer', () => {
-  const sent = new SentCredentials();
+  const sent = new SentCredentials(TEST_SECRET);
   const captures: LogCapture[] = [];
 
   describeWithRedis('Redis behind a proxy (REDIS_URL), two instances', () => {

@@ -130,7 +130,7 @@ async function pool<T>(count: number, inFlight: number, job: (i: number) => Prom
  * memory are asserted, never timings.
  */
 describe('flood: 3,000 unauthenticated upgrades and pending sockets beside legitimate clients', () => {
-  const sent = new SentCredentials();
+  const sent = new SentCredentials(TEST_SECRET);
   let chat: RunningChatApp;
   let port: number;
   let token: string;

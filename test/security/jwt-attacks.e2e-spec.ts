@@ -50,7 +50,7 @@ const ATTACKER_SECRET = 'the-attackers-own-hmac-secret-0123456789';
  * and (at the end) no credential appears in any log line.
  */
 describe('security catalogue: JWT attacks', () => {
-  const sent = new SentCredentials();
+  const sent = new SentCredentials(TEST_SECRET);
   /** Where `jku` and `x5u` point: it would serve the attacker's key, and must never be asked. */
   let keyHost: RecordingHttpServer;
   let chat: RunningChatApp;

@@ -20,7 +20,7 @@ const TICKET_TTL_SEC = 1;
  * each case a legitimate client still connects and gets `whoami`.
  */
 describe('security catalogue: tickets and first-message authentication', () => {
-  const sent = new SentCredentials();
+  const sent = new SentCredentials(TEST_SECRET);
   let chat: RunningChatApp;
   let library: RunningTestApp;
   let token: string;
@@ -156,6 +156,7 @@ describe('security catalogue: tickets and first-message authentication', () => {
 
     beforeAll(async () => {
       library = await startTestApp({ auth: { tickets: {}, verifiers: [new JwtVerifier({ secret: SECRET })] } });
+      sent.add(SECRET);
     });
 
     it('a ticket bound to another gateway path: 401 invalid_token, and burnt', async () => {

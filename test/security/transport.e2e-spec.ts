@@ -25,7 +25,7 @@ const tinyHeaders = (count: number): Array<[string, string]> => Array.from({ len
  * then that a legitimate client still gets a socket and `whoami`.
  */
 describe('security catalogue: the upgrade request', () => {
-  const sent = new SentCredentials();
+  const sent = new SentCredentials(TEST_SECRET);
   let chat: RunningChatApp;
   let library: RunningTestApp;
 
@@ -136,6 +136,7 @@ describe('security catalogue: the upgrade request', () => {
         },
       });
       tickets = library.app.get(TicketService);
+      sent.add(SECRET);
       token = sent.add(signHs(ownClaims(), SECRET));
     });
 
