@@ -130,4 +130,20 @@ describe('WsAuthGuard', () => {
     expect(run).toThrow(/WebSocket gateways only/);
     expect(run).not.toThrow(WsException);
   });
+
+  it('reads the scopes of a handler inherited by two gateways from each gateway', () => {
+    @WsScopes('base:read')
+    class BaseGateway {
+      ping() {}
+    }
+    @WsScopes('sub:read')
+    class SubGateway extends BaseGateway {}
+    const shared = BaseGateway.prototype.ping;
+    const reader = authenticated({ scopes: ['base:read'] });
+    expect(guard.canActivate(wsContext(reader, BaseGateway, shared))).toBe(true);
+    expect(refusal(() => guard.canActivate(wsContext(reader, SubGateway, shared))).getError()).toMatchObject({
+      error: 'insufficient_scope',
+    });
+    expect(guard.canActivate(wsContext(authenticated({ scopes: ['sub:read'] }), SubGateway, shared))).toBe(true);
+  });
 });

@@ -261,3 +261,19 @@ describe('parseOfferedProtocols', () => {
     });
   });
 });
+
+describe('parseOfferedProtocols, read twice', () => {
+  it('reads one request once for the same application protocols, as the adapter and the protocol source do', () => {
+    const request = offering(`chat.v1, access_token, ${JWT}`);
+    const app = ['chat.v1'];
+    const first = parseOfferedProtocols(request, app);
+    expect(parseOfferedProtocols(request, app)).toBe(first);
+    expect(fromSubprotocol(app)(request)).toBe(JWT);
+  });
+
+  it('reads it again against other application protocols', () => {
+    const request = offering(`chat.v1, access_token, ${JWT}`);
+    expect(parseOfferedProtocols(request, ['chat.v1']).token).toBe(JWT);
+    expect(() => parseOfferedProtocols(request, [])).toThrow(WsAuthError);
+  });
+});

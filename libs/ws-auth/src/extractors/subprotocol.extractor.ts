@@ -26,8 +26,26 @@ export interface OfferedProtocols {
  */
 export function parseOfferedProtocols(
   request: IncomingMessage,
-  appProtocols: readonly string[] = [],
+  appProtocols: readonly string[] = NO_APP_PROTOCOLS,
 ): OfferedProtocols {
+  // The adapter reads the offer before ws does (inspectProtocols), and the
+  // protocol source reads it again to authenticate: the second read of one
+  // request, with the same application protocols, reuses the first.
+  const known = parsedOffers.get(request);
+  if (known?.appProtocols === appProtocols) {
+    return known.offer;
+  }
+  const offer = parse(request, appProtocols);
+  parsedOffers.set(request, { appProtocols, offer });
+  return offer;
+}
+
+const NO_APP_PROTOCOLS: readonly string[] = [];
+
+/** Offers already read, by request, with the application protocols (by identity) they were read against. */
+const parsedOffers = new WeakMap<IncomingMessage, { readonly appProtocols: readonly string[]; readonly offer: OfferedProtocols }>();
+
+function parse(request: IncomingMessage, appProtocols: readonly string[]): OfferedProtocols {
   const offered = rawHeaderValues(request, 'sec-websocket-protocol')
     .flatMap((value) => value.split(','))
     .map((entry) => entry.trim())
@@ -87,6 +105,6 @@ function decodeBase64Url(value: string): string {
 }
 
 /** The subprotocol source as a passport-jwt style extractor. */
-export function fromSubprotocol(appProtocols: readonly string[] = []): WsTokenExtractor {
+export function fromSubprotocol(appProtocols: readonly string[] = NO_APP_PROTOCOLS): WsTokenExtractor {
   return (request) => parseOfferedProtocols(request, appProtocols).token;
 }

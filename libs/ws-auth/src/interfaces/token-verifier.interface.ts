@@ -19,6 +19,11 @@ export interface WsVerifiedToken<TPrincipal = unknown> {
  * - throw `WsAuthError('invalid_token')` when it is yours and bad;
  * - throw `WsAuthError('unavailable')` when what you depend on cannot answer.
  * Any other throw is treated as `invalid_token`.
+ *
+ * `request` is the upgrade request. For an in-band `auth` (refresh) it is
+ * what the socket kept of it: method, url, socket, and the headers without
+ * `Authorization`, `Cookie` and `Sec-WebSocket-*`, since that credential is
+ * the message's token alone.
  */
 export interface WsTokenVerifier<TPrincipal = unknown> {
   verify(token: string, request: IncomingMessage): Promise<WsVerifiedToken<TPrincipal> | null>;

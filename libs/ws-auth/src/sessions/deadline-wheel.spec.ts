@@ -75,4 +75,20 @@ describe('DeadlineWheel', () => {
     jest.advanceTimersByTime(2500);
     expect(count).toBe(10_000);
   });
+
+  it('fires an item that onDue schedules again, even for a deadline already passed', () => {
+    const fired: number[] = [];
+    const wheel: DeadlineWheel<string> = new DeadlineWheel<string>((item) => {
+      fired.push(Date.now());
+      if (fired.length === 1) {
+        wheel.schedule(item, Date.now() - 1);
+      }
+    }, 250);
+    wheel.schedule('again', Date.now() + 100);
+    jest.advanceTimersByTime(300);
+    expect(fired).toHaveLength(1);
+    jest.advanceTimersByTime(250);
+    expect(fired).toHaveLength(2);
+    expect(wheel.size).toBe(0);
+  });
 });

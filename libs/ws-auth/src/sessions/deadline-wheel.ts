@@ -68,12 +68,15 @@ export class DeadlineWheel<T> {
 
   private tick(): void {
     const now = Math.floor(Date.now() / this.resolutionMs);
-    for (; this.cursor <= now; this.cursor++) {
-      const items = this.slots.get(this.cursor);
+    while (this.cursor <= now) {
+      // The cursor moves on before the items fire: one that `onDue` schedules
+      // again lands in a later slot, never in this one, which is done.
+      const slot = this.cursor++;
+      const items = this.slots.get(slot);
       if (!items) {
         continue;
       }
-      this.slots.delete(this.cursor);
+      this.slots.delete(slot);
       for (const item of items) {
         this.slotOf.delete(item);
         this.onDue(item);

@@ -18,6 +18,7 @@ import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
 import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
 import { getWsAuth, type HandshakeOutcome } from '../ws-auth.state.js';
 import { DeadlineWheel } from './deadline-wheel.js';
+import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
 import { close, WsSessionRegistry } from './ws-session.registry.js';
 
 /** The in-band credential source: a token in an `auth` event. */
@@ -39,6 +40,7 @@ export class WsConnectionLifecycle {
   private readonly pendingDeadlines = new DeadlineWheel<WebSocket>((socket) =>
     this.closeUnauthenticated(socket, 'auth_timeout', WsCloseCode.AuthTimeout, CloseReason.timeout),
   );
+  /** What each authenticated socket keeps of its upgrade request, for verifiers at refresh. */
   private readonly requests = new WeakMap<WebSocket, IncomingMessage>();
   private readonly maxPending: number;
   private readonly firstMessageTimeoutMs: number;
@@ -66,12 +68,13 @@ export class WsConnectionLifecycle {
   admit(socket: WebSocket, request: IncomingMessage, outcome: HandshakeOutcome | undefined, policy: WsAuthPolicy, admitToGateway: () => void): void {
     // Nest attaches its error listener on `connection`; until then a socket
     // error with no listener would be thrown.
-    socket.on('error', () => undefined);
+    socket.on('error', ignoreError);
     switch (outcome?.kind) {
       case 'authenticated':
-        this.requests.set(socket, request);
+        this.requests.set(socket, snapshotUpgradeRequest(request));
         this.registry.track(socket, outcome.auth);
         admitToGateway();
+        dropErrorGuardOnceHandled(socket);
         return;
       case 'pending':
         this.awaitFirstMessage(socket, request, policy, admitToGateway);
@@ -144,11 +147,12 @@ export class WsConnectionLifecycle {
           }
           finish();
           restorePayloadCap();
-          this.requests.set(socket, request);
+          this.requests.set(socket, snapshotUpgradeRequest(request));
           this.registry.track(socket, auth);
           this.auditor.socket(socket, { type: 'socket_authenticated', subject: auth.subject, sessionId: auth.sessionId, source: auth.source });
           socket.send(JSON.stringify(authReply(auth)));
           admitToGateway();
+          dropErrorGuardOnceHandled(socket);
         },
         (error: unknown) =>
           error instanceof WsAuthError && error.code === 'unavailable'
@@ -158,21 +162,22 @@ export class WsConnectionLifecycle {
     };
     const finish = (why?: WsAuthCloseReason, code?: number, text?: string) => {
       socket.off('message', onMessage);
+      socket.off('error', onOversize);
       this.pendingDeadlines.cancel(socket);
       if (why !== undefined) {
         this.closeUnauthenticated(socket, why, code!, text!);
       }
     };
-    socket.on('message', onMessage);
-    socket.once('close', () => finish());
     // ws refuses a frame over the pending cap itself (close 1009): record it.
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !getWsAuth(socket)) {
-        socket.off('message', onMessage);
-        this.pendingDeadlines.cancel(socket);
+    const onOversize = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        finish();
         this.auditor.socket(socket, { type: 'socket_closed', reason: 'frame_too_large', closeCode: WsCloseCode.MessageTooBig });
       }
-    });
+    };
+    socket.on('message', onMessage);
+    socket.on('error', onOversize);
+    socket.once('close', () => finish());
   }
 
   private closeAuthenticated(socket: WebSocket, why: WsAuthCloseReason, code: number, text: string): void {
@@ -204,6 +209,19 @@ export class WsConnectionLifecycle {
 
 /** How long a socket that never authenticated may take to answer our close frame before it is cut. */
 const UNAUTHENTICATED_CLOSE_GRACE_MS = 1000;
+
+/** One listener for every socket: a closure per socket would be heap per socket. */
+function ignoreError(): void {}
+
+/**
+ * Once the gateway has its own error listener, ours only makes the
+ * socket's listener list an array: 64 bytes per idle socket.
+ */
+function dropErrorGuardOnceHandled(socket: WebSocket): void {
+  if (socket.listenerCount('error') > 1) {
+    socket.off('error', ignoreError);
+  }
+}
 
 function parseAuthFrame(data: Buffer): AuthFrame | undefined {
   try {

@@ -1,11 +1,11 @@
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { decodeJwt, decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtClaims } from './claims.js';
+import { decodeCompactJws } from './compact-jws.js';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export type AsymmetricAlgorithm =
@@ -62,7 +62,7 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
     this.algorithms = JwtVerifier.checkKeyAndAlgorithms(options, this.logger);
     this.requiredClaims = options.requiredClaims ?? ['sub', 'exp'];
     this.jwt = new JwtService({
-      ...('secret' in options ? { secret: options.secret } : { publicKey: options.publicKey as string }),
+      ...('secret' in options ? { secret: secretKeyOf(options.secret) } : { publicKey: publicKeyOf(options.publicKey) }),
       verifyOptions: {
         algorithms: [...this.algorithms] as never,
         issuer: options.issuer,
@@ -73,14 +73,11 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
   }
 
   async verify(token: string): Promise<WsVerifiedToken<TPrincipal> | null> {
-    let header: ProtectedHeaderParameters;
-    let unverified: JwtClaims;
-    try {
-      header = decodeProtectedHeader(token);
-      unverified = decodeJwt(token);
-    } catch {
+    const decoded = decodeCompactJws(token);
+    if (!decoded) {
       return null; // not a JWS compact token: maybe another verifier's
     }
+    const { header, claims: unverified } = decoded;
     if (this.options.issuer !== undefined && unverified.iss !== this.options.issuer) {
       return null; // another issuer's token, judged by that issuer's verifier alone
     }
@@ -93,7 +90,9 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
     }
     let claims: JwtClaims;
     try {
-      claims = await this.jwt.verifyAsync<JwtClaims>(token);
+      // The synchronous form: the key is a KeyObject at hand, and verifyAsync
+      // only adds promise hops on the handshake path.
+      claims = this.jwt.verify<JwtClaims>(token);
     } catch (error) {
       throw new WsAuthError('invalid_token', 'The token failed verification', { cause: error });
     }
@@ -131,5 +130,27 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
       throw new Error('ws-auth: a JwtVerifier publicKey needs an explicit list of RS/PS/ES algorithms');
     }
     return algorithms;
+  }
+}
+
+/**
+ * The key as a KeyObject, made once. Given a string or a Buffer,
+ * jsonwebtoken's verify first tries `createPublicKey()` on it for every
+ * token, and for an HMAC secret that throws and builds a Node error with its
+ * stack before `createSecretKey()`: about half of the server's busy time in
+ * the handshake benchmark (BENCHMARKS.md). A KeyObject skips both.
+ */
+function secretKeyOf(secret: string | Buffer): KeyObject {
+  return createSecretKey(Buffer.from(secret));
+}
+
+function publicKeyOf(publicKey: string | Buffer | KeyObject): KeyObject {
+  if (publicKey instanceof KeyObject) {
+    return publicKey;
+  }
+  try {
+    return createPublicKey(publicKey);
+  } catch (error) {
+    throw new Error('ws-auth: JwtVerifier publicKey is not a public key (PEM, or a KeyObject)', { cause: error });
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * How long and how hard each suite runs. `full` is what results.json and
+ * BENCHMARKS.md report (about four minutes on 2 cores); `quick` is a smoke
+ * run of the same code under a minute, for checking the bench still works.
+ * The issue's figures name 10k sockets: `handshake_cost_ratio_10k_vs_100`
+ * is the ratio between the two `liveSockets` counts whatever they are.
+ */
+export interface BenchSettings {
+  readonly mode: 'full' | 'quick';
+  /** Measured runs of the revocation suite; each figure is the median of its runs. */
+  readonly runs: number;
+  readonly handshake: {
+    /** Rounds: each runs every scenario once, in alternating order; each figure is the median over rounds. */
+    readonly rounds: number;
+    /** Discarded run before each measured one: the server's JIT and caches warm for this scenario again. */
+    readonly warmupMs: number;
+    readonly durationMs: number;
+    readonly concurrency: number;
+    /** Distinct users (tokens) the load generator cycles through. */
+    readonly users: number;
+  };
+  readonly message: {
+    readonly rounds: number;
+    readonly sockets: number;
+    readonly window: number;
+    readonly warmupMs: number;
+    readonly durationMs: number;
+  };
+  readonly memory: {
+    readonly counts: readonly number[];
+    readonly runs: number;
+  };
+  readonly liveSockets: {
+    readonly counts: readonly [few: number, many: number];
+  };
+  readonly revocation: {
+    readonly sockets: number;
+    readonly warmup: number;
+    readonly perRun: number;
+  };
+}
+
+export const FULL_SETTINGS: BenchSettings = {
+  mode: 'full',
+  runs: 5,
+  handshake: { rounds: 7, warmupMs: 300, durationMs: 1500, concurrency: 16, users: 1000 },
+  message: { rounds: 9, sockets: 32, window: 16, warmupMs: 200, durationMs: 1000 },
+  memory: { counts: [1000, 10000], runs: 3 },
+  liveSockets: { counts: [100, 10000] },
+  revocation: { sockets: 32, warmup: 20, perRun: 100 },
+};
+
+/** Shorter runs, fewer sockets (1k instead of 10k): the same code paths, figures only indicative. */
+export const QUICK_SETTINGS: BenchSettings = {
+  mode: 'quick',
+  runs: 3,
+  handshake: { rounds: 3, warmupMs: 100, durationMs: 400, concurrency: 16, users: 300 },
+  message: { rounds: 3, sockets: 16, window: 16, warmupMs: 100, durationMs: 400 },
+  memory: { counts: [1000], runs: 1 },
+  liveSockets: { counts: [100, 1000] },
+  revocation: { sockets: 16, warmup: 5, perRun: 30 },
+};

@@ -1,0 +1,87 @@
+import { performance } from 'node:perf_hooks';
+import { receiveConfig, serveIpc } from '../support/ipc-endpoint.js';
+import { percentile } from '../support/stats.js';
+import { ClientCredentials, type ClientCredential } from './client-credential.js';
+import { openSocket } from './open-socket.js';
+
+/** What run-benchmarks asks of this load generator. */
+export interface HandshakeLoadConfig {
+  readonly url: string;
+  /** Handshakes in flight at once (a closed loop: each lane starts the next when one completes). */
+  readonly concurrency: number;
+  /** Distinct users whose tokens are cycled through (tickets: each used once). */
+  readonly users: number;
+  /** The first user number, so these users differ from those of sockets held open meanwhile. */
+  readonly firstUser?: number;
+}
+
+export interface HandshakeRunResult {
+  /** Tickets ran out before the run's end: the lanes stopped early. */
+  readonly exhausted: boolean;
+  readonly completed: number;
+  readonly failed: number;
+  readonly elapsedMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** One run: how long, and the credential when it changes (new tickets, say). */
+export interface HandshakeRunRequest {
+  readonly durationMs: number;
+  readonly credential?: ClientCredential;
+}
+
+/**
+ * Opens and drops sockets as fast as the server accepts them: each socket is
+ * closed (TCP-level) as soon as it is open, so what is measured is the
+ * handshake (upgrade request, authentication, 101) and the teardown, not
+ * any traffic. The process serves every run of one scenario.
+ */
+const config = await receiveConfig<HandshakeLoadConfig>();
+let credentials: ClientCredentials | undefined;
+let next = 0;
+
+async function run({ durationMs, credential }: HandshakeRunRequest): Promise<HandshakeRunResult> {
+  if (credential) {
+    credentials = new ClientCredentials(config.url, credential);
+    next = 0;
+  }
+  if (!credentials) {
+    throw new Error('handshake-load: the first run needs a credential');
+  }
+  const current = credentials;
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  let exhausted = false;
+  const lane = async () => {
+    while (performance.now() < deadline) {
+      if (next >= current.capacity) {
+        exhausted = true;
+        return;
+      }
+      const n = next++;
+      const user = Number.isFinite(current.capacity) ? n : (config.firstUser ?? 0) + (n % config.users);
+      const t0 = performance.now();
+      const socket = await openSocket(current.handshake(user), n);
+      if (socket) {
+        latencies.push(performance.now() - t0);
+        socket.terminate();
+      } else {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: config.concurrency }, lane));
+  return {
+    exhausted,
+    completed: latencies.length,
+    failed,
+    elapsedMs: performance.now() - started,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+serveIpc({ run });

@@ -1,0 +1,96 @@
+import type { Figures } from '../suites/figures.js';
+import { HANDSHAKE_SCENARIOS } from '../suites/handshake-scenarios.js';
+import type { BenchReport } from './bench-report.js';
+import { judge, TARGETS } from './targets.js';
+
+/** The tables of BENCHMARKS.md, from one report. */
+export function markdownReport(report: BenchReport): string {
+  const f = report.figures;
+  const m = report.machine;
+  const out: string[] = [];
+  out.push(`Measured ${report.generatedAt.slice(0, 10)} (${report.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`, '');
+
+  out.push('### Targets', '', '| target | figure | measured | threshold | verdict |', '| --- | --- | --- | --- | --- |');
+  for (const target of TARGETS) {
+    const verdict = judge(target, f);
+    const why = verdict === 'not measured' ? ` (${report.notMeasured[target.figure] ?? 'no figure'})` : '';
+    out.push(`| ${target.description} | \`${target.figure}\` | ${show(f[target.figure])} | ${target.threshold} | ${verdict}${why} |`);
+  }
+
+  out.push('', '### Handshakes', '');
+  out.push(
+    'Closed loop, one load-generator process per scenario, each socket dropped once open; rounds in alternating order. ' +
+      'Ratio: rate over the Nest baseline of the same round, median over rounds. Server CPU: CPU time per handshake (user + system; ' +
+      'on loopback the system part carries the client side of TCP too). ELU: server event-loop utilisation (near 1: the server was the bottleneck).',
+    '',
+  );
+  out.push(
+    '| scenario | handshakes/s | p50 ms | p99 ms | server CPU µs (user) | server ELU | ratio vs baseline | CPU cost vs baseline (user) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const scenario of HANDSHAKE_SCENARIOS) {
+    const s = scenario.name;
+    if (scenario.pending) {
+      out.push(`| ${scenario.label} | not measured: ${scenario.pending} | | | | | | |`);
+      continue;
+    }
+    out.push(
+      `| ${scenario.label} | ${show(f[`handshake_rate_${s}`])} | ${show(f[`handshake_p50_ms_${s}`])} | ${show(f[`handshake_p99_ms_${s}`])} | ` +
+        `${show(f[`handshake_server_cpu_us_${s}`])} (${show(f[`handshake_server_user_cpu_us_${s}`])}) | ${show(f[`handshake_server_elu_${s}`])} | ` +
+        `${show(f[`handshake_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} | ` +
+        `${show(f[`handshake_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} (${show(f[`handshake_user_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))}) |`,
+    );
+  }
+
+  out.push('', '### Messages', '');
+  out.push('Echo frames through one `@SubscribeMessage` handler, a window of frames in flight per socket; rounds in alternating order, medians.', '');
+  out.push('| server | messages/s | server CPU µs | server ELU |', '| --- | --- | --- | --- |');
+  for (const [name, label] of [
+    ['bare', 'bare `ws` server'],
+    ['unguarded', 'Nest `WsAdapter`, unguarded handler'],
+    ['open_ws_auth', 'ws-auth app, unguarded gateway (baseline)'],
+    ['guarded', 'ws-auth app, `@UseGuards(WsAuthGuard)`'],
+  ]) {
+    out.push(`| ${label} | ${show(f[`message_rate_${name}`])} | ${show(f[`message_server_cpu_us_${name}`])} | ${show(f[`message_server_elu_${name}`])} |`);
+  }
+  out.push(
+    '',
+    `Guarded vs the same handler unguarded in the same app and process (the baseline): ${show(f.message_ratio_guarded)} (rate), ` +
+      `${show(f.message_cpu_cost_ratio_guarded)} (CPU per message). Guarded vs the handler on Nest's \`WsAdapter\` (another process): ` +
+      `${show(f.message_ratio_guarded_vs_nest_ws_adapter)} (rate), ${show(f.message_cpu_cost_ratio_guarded_vs_nest_ws_adapter)} (CPU per message).`,
+  );
+
+  out.push('', '### Memory per idle socket', '');
+  out.push('Server `heapUsed` after full GCs with N idle sockets, minus before, over N; each authenticated socket is its own user and session.', '');
+  out.push('| sockets | unauthenticated B/socket | authenticated B/socket | overhead B/socket |', '| --- | --- | --- | --- |');
+  for (const name of Object.keys(f).filter((key) => /^bytes_per_socket_overhead_\d+$/.test(key))) {
+    const count = name.split('_').pop()!;
+    out.push(
+      `| ${Number(count).toLocaleString('en')} | ${show(f[`heap_bytes_per_socket_unauthenticated_${count}`])} | ` +
+        `${show(f[`heap_bytes_per_socket_authenticated_${count}`])} | ${show(f[name])} |`,
+    );
+  }
+
+  out.push('', '### Handshakes beside live sockets', '');
+  out.push('Two identical ws-auth servers, one holding few idle authenticated sockets and one many; header handshakes against each in alternating rounds.', '');
+  out.push('| live authenticated sockets | handshakes/s | p99 ms | server CPU µs |', '| --- | --- | --- | --- |');
+  for (const label of Object.keys(f).filter((key) => key.startsWith('handshake_rate_live_')).map((key) => key.slice('handshake_rate_live_'.length))) {
+    out.push(`| ${label} | ${show(f[`handshake_rate_live_${label}`])} | ${show(f[`handshake_p99_ms_live_${label}`])} | ${show(f[`handshake_server_cpu_us_live_${label}`])} |`);
+  }
+  const costRatio = Object.keys(f).find((key) => key.startsWith('handshake_cost_ratio_'));
+  const rateRatio = Object.keys(f).find((key) => key.startsWith('handshake_rate_ratio_'));
+  if (costRatio && rateRatio) {
+    out.push('', `\`${costRatio}\` (server CPU per handshake, many over few): ${show(f[costRatio])}; \`${rateRatio}\`: ${show(f[rateRatio])}.`);
+  }
+
+  out.push('', '### Revocation fan-out through Redis', '');
+  out.push(`\`revokeSession()\` on instance A to the client seeing 4403 from instance B: p50 ${show(f.revocation_p50_ms)} ms, p99 ${show(f.revocation_p99_ms)} ms, max ${show(f.revocation_max_ms)} ms.`);
+  return out.join('\n') + '\n';
+}
+
+function show(value: Figures[string] | undefined): string {
+  if (value === null || value === undefined) {
+    return '–';
+  }
+  return Number.isInteger(value) && Math.abs(value) >= 1000 ? value.toLocaleString('en') : String(value);
+}

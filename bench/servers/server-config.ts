@@ -1,0 +1,38 @@
+/** Which server a bench-server process runs. */
+export type ServerConfig =
+  /** `ws`'s own WebSocketServer on a node:http server: no Nest at all. */
+  | { readonly kind: 'bare' }
+  /** A Nest app with `WsAdapter` and the echo gateway, unguarded. */
+  | { readonly kind: 'nest' }
+  /** A Nest app with `WsAuthAdapter` and the echo gateway guarded several ways (see bench-gateways.ts). */
+  | ({ readonly kind: 'ws-auth' } & WsAuthServerOptions);
+
+export interface WsAuthServerOptions {
+  /** Revocations through `RedisSessionStore` on the Redis at this port (default: in memory). */
+  readonly sessionsRedisPort?: number;
+  /** Where tickets live: `MemoryTicketStore` (the default), or `RedisTicketStore` on the Redis at `redisPort`. */
+  readonly tickets?: { readonly store: 'memory' } | { readonly store: 'redis'; readonly redisPort: number };
+  /** Also accept an external issuer's RS256 access tokens, its JWKS served from this process. */
+  readonly issuer?: BenchIssuer;
+}
+
+/** A stand-in OAuth issuer: its identifier, the audience of its tokens, its public signing key. */
+export interface BenchIssuer {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly kid: string;
+  readonly publicJwk: Record<string, unknown>;
+}
+
+/** Paths of the echo gateways, the same on every server. */
+export const OPEN_PATH = '/open';
+/** Guarded, credentials from `Authorization: Bearer` or the subprotocols. */
+export const GUARDED_PATH = '/guarded';
+/** Guarded, credentials from `?ticket=` alone. */
+export const TICKETED_PATH = '/ticketed';
+
+/** What a server process says when it is ready. */
+export interface ServerInfo {
+  readonly port: number;
+  readonly pid: number;
+}

@@ -1,0 +1,98 @@
+import type { BenchSettings } from '../bench-settings.js';
+import type { ClientCredential } from '../load/client-credential.js';
+import type { HandshakeLoadConfig, HandshakeRunRequest, HandshakeRunResult } from '../load/handshake-load.js';
+import { BenchChild } from '../support/bench-child.js';
+import type { BenchServerProcess } from '../support/bench-server-process.js';
+
+/** One measured run of handshakes against one server. */
+export interface HandshakeRun {
+  /** Handshakes completed per second. */
+  readonly rate: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly failed: number;
+  /** The run ran out of tickets before its end (see `ticketsPerRun`). */
+  readonly exhausted: boolean;
+  /** Server CPU time per completed handshake (µs): the cost, whoever the bottleneck was. */
+  readonly cpuMicrosPerHandshake: number;
+  /** Of which system (kernel) time: socket syscalls, which on loopback include the client's side of TCP. */
+  readonly systemCpuMicrosPerHandshake: number;
+  readonly eventLoopUtilization: number;
+}
+
+/** Handshakes per second no run here comes near: before a scenario's first run, tickets are minted for this rate. */
+const TICKETS_PER_SECOND = 8000;
+
+/**
+ * Tickets one run (warm-up and measure) can use up: twice what the
+ * scenario's last run would have used, or the most any run could. Tickets
+ * left over stay in the ticket store until they expire, so minting many
+ * more than needed would weigh on the server being measured.
+ */
+export function ticketsPerRun(settings: BenchSettings['handshake'], lastRate?: number): number {
+  const perSecond = lastRate === undefined ? TICKETS_PER_SECOND : Math.min(TICKETS_PER_SECOND, 2 * lastRate);
+  return Math.ceil(((settings.warmupMs + settings.durationMs) / 1000) * perSecond) + 100;
+}
+
+/**
+ * A load generator (`load/handshake-load.ts`) aimed at one server and path,
+ * kept for every run of its scenario: its own JIT stays warm, and forking
+ * costs once.
+ */
+export class HandshakeLoadProcess {
+  private lastCredential?: string;
+
+  private constructor(
+    private readonly server: BenchServerProcess,
+    private readonly child: BenchChild,
+  ) {}
+
+  static async start(
+    server: BenchServerProcess,
+    path: string,
+    settings: BenchSettings['handshake'],
+    options: { firstUser?: number; users?: number } = {},
+  ): Promise<HandshakeLoadProcess> {
+    const config: HandshakeLoadConfig = {
+      url: server.url(path),
+      concurrency: settings.concurrency,
+      users: options.users ?? settings.users,
+      firstUser: options.firstUser ?? 0,
+    };
+    return new HandshakeLoadProcess(server, await BenchChild.start('handshake-load', 'load/handshake-load.js', config));
+  }
+
+  /** A warm-up (discarded), then one measured run and what the server spent during it. */
+  async measure(credential: ClientCredential, settings: BenchSettings['handshake']): Promise<HandshakeRun> {
+    await this.run({ durationMs: settings.warmupMs, credential: this.changed(credential) });
+    const { result, spend } = await this.server.spendDuring(() => this.run({ durationMs: settings.durationMs }));
+    return {
+      rate: (result.completed / result.elapsedMs) * 1000,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      failed: result.failed,
+      exhausted: result.exhausted,
+      cpuMicrosPerHandshake: spend.cpuMicros / Math.max(1, result.completed),
+      systemCpuMicrosPerHandshake: spend.systemCpuMicros / Math.max(1, result.completed),
+      eventLoopUtilization: spend.eventLoopUtilization,
+    };
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+
+  private run(request: HandshakeRunRequest): Promise<HandshakeRunResult> {
+    return this.child.request<HandshakeRunResult>('run', request);
+  }
+
+  /** The credential when it differs from the last one sent (tickets do, every run), else nothing to send. */
+  private changed(credential: ClientCredential): ClientCredential | undefined {
+    const key = JSON.stringify(credential);
+    if (key === this.lastCredential) {
+      return undefined;
+    }
+    this.lastCredential = key;
+    return credential;
+  }
+}
