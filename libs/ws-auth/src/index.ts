@@ -7,6 +7,7 @@ export { WsAuthExceptionFilter } from './ws-auth-exception.filter.js';
 export { WsAuthError, type WsAuthErrorCode } from './ws-auth.errors.js';
 export { getWsAuth } from './ws-auth.state.js';
 export { WsCloseCode } from './ws-auth.close-codes.js';
+export type { WsAuthAuditEvent, WsAuthCloseReason } from './audit/ws-auth-audit-event.interface.js';
 export { WsSessionService } from './sessions/ws-session.service.js';
 export { MemorySessionStore } from './sessions/memory-session.store.js';
 export { RedisSessionStore, type RedisSessionStoreOptions } from './sessions/redis-session.store.js';

@@ -8,6 +8,7 @@ import type { Observable } from 'rxjs';
 import type { WebSocket } from 'ws';
 import type { OfferedProtocols } from './extractors/subprotocol.extractor.js';
 import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
+import { WsAuthAuditor } from './audit/ws-auth-auditor.js';
 import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
 import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
 import { AUTH_EVENT } from './ws-auth.constants.js';
@@ -38,16 +39,19 @@ interface GuardedServer {
 export class WsAuthAdapter extends WsAdapter {
   private readonly authenticator: WsAuthenticator;
   private readonly lifecycle: WsConnectionLifecycle;
+  private readonly auditor: WsAuthAuditor;
 
   constructor(app: INestApplicationContext, options?: WsAdapterOptions) {
     super(app, options);
     const authenticator = WsAuthAdapter.find(app, WsAuthenticator);
     const lifecycle = WsAuthAdapter.find(app, WsConnectionLifecycle);
-    if (!authenticator || !lifecycle) {
+    const auditor = WsAuthAdapter.find(app, WsAuthAuditor);
+    if (!authenticator || !lifecycle || !auditor) {
       throw new Error('ws-auth: WsAuthAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
     }
     this.authenticator = authenticator;
     this.lifecycle = lifecycle;
+    this.auditor = auditor;
   }
 
   override create(port: number, options: Record<string, any> = {}): any {
@@ -98,7 +102,7 @@ export class WsAuthAdapter extends WsAdapter {
       try {
         offeredProtocols.set(request, this.authenticator.inspectProtocols(request, policy));
       } catch (error) {
-        const { status, message, headers } = this.refuse(error, policy);
+        const { status, message, headers } = this.refuse(error, request, policy);
         writeRefusal(socket, status, message, headers);
         return;
       }
@@ -118,6 +122,7 @@ export class WsAuthAdapter extends WsAdapter {
         return emit(event, ...args);
       }
       const [socket, request] = args as [WebSocket, IncomingMessage];
+      this.auditor.bind(socket, policy.gateway.path, request.headers.origin);
       this.lifecycle.admit(socket, request, handshakeOutcomes.get(request), policy.gateway.policy, () =>
         emit('connection', socket, request),
       );
@@ -133,37 +138,47 @@ export class WsAuthAdapter extends WsAdapter {
     const offered = offeredProtocols.get(request);
     const protocol = offered?.selected ?? false;
     const { firstMessage, acceptThenClose } = policy.gateway.policy;
+    const { path } = policy.gateway;
+    const origin = request.headers.origin;
     try {
       const auth = await this.authenticator.authenticateHandshake(request, policy);
       handshakeOutcomes.set(request, { kind: 'authenticated', auth, protocol });
+      this.auditor.record({ type: 'handshake_accepted', path, origin, subject: auth.subject, sessionId: auth.sessionId, source: auth.source });
       return callback(true);
     } catch (error) {
       const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
       if (refusal.code === 'missing_credential' && firstMessage) {
         if (!this.lifecycle.acceptsPending()) {
-          return this.reject(new WsAuthError('unavailable', 'Too many pending sockets'), policy, callback);
+          return this.reject(new WsAuthError('unavailable', 'Too many pending sockets'), request, policy, callback);
         }
         handshakeOutcomes.set(request, { kind: 'pending', protocol });
+        this.auditor.record({ type: 'handshake_pending', path, origin });
         return callback(true);
       }
       if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
-        this.authenticator.logRefusal(refusal, policy.gateway);
         handshakeOutcomes.set(request, { kind: 'refused', error: refusal, protocol });
-        return callback(true);
+        return callback(true); // audited with its close code when the socket is closed
       }
-      this.reject(refusal, policy, callback);
+      this.reject(refusal, request, policy, callback);
     }
   }
 
-  private reject(error: unknown, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
-    const { status, message, headers } = this.refuse(error, policy);
+  private reject(error: unknown, request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
+    const { status, message, headers } = this.refuse(error, request, policy);
     callback(false, status, message, headers);
   }
 
-  private refuse(error: unknown, policy: ResolvedPolicy): HandshakeRejection {
+  private refuse(error: unknown, request: IncomingMessage, policy: ResolvedPolicy): HandshakeRejection {
     const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
-    this.authenticator.logRefusal(refusal, policy.gateway);
-    return handshakeRejection(refusal, this.authenticator.realm);
+    const rejection = handshakeRejection(refusal, this.authenticator.realm);
+    this.auditor.record({
+      type: 'handshake_refused',
+      path: policy.gateway.path,
+      origin: request.headers.origin,
+      code: refusal.code,
+      status: rejection.status,
+    });
+    return rejection;
   }
 
   /**

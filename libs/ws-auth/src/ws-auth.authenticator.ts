@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { resolveSource } from './extractors/credential-sources.js';
 import { parseOfferedProtocols, type OfferedProtocols } from './extractors/subprotocol.extractor.js';
 import { GatewayPolicyExplorer, type GuardedGateway } from './gateway-policy.explorer.js';
@@ -38,7 +38,6 @@ const DEFAULT_SOURCES_WITH_TICKETS = ['ticket', 'header', 'protocol'] as const;
 @Injectable()
 export class WsAuthenticator implements OnApplicationBootstrap {
   readonly realm: string;
-  private readonly logger = new Logger('WsAuth');
   private readonly allowedOrigins?: ReadonlySet<string>;
   private readonly maxTokenLength: number;
   private readonly maxProtocols: number;
@@ -211,16 +210,5 @@ export class WsAuthenticator implements OnApplicationBootstrap {
       throw new WsAuthError('origin_not_allowed');
     }
     return true;
-  }
-
-  /** Logs a refusal without the credential: only the code, the gateway and the cause's kind. */
-  logRefusal(error: WsAuthError, gateway: GuardedGateway): void {
-    const message = `Handshake refused on ${gateway.path}: ${error.code}`;
-    if (error.code === 'unavailable') {
-      const cause = error.cause instanceof Error ? ` (${error.cause.name})` : '';
-      this.logger.warn(`${message}${cause}`);
-    } else {
-      this.logger.debug?.(message);
-    }
   }
 }

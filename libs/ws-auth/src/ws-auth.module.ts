@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { WsAuthAuditor } from './audit/ws-auth-auditor.js';
 import { GatewayPolicyExplorer } from './gateway-policy.explorer.js';
 import type { WsAuthModuleAsyncOptions, WsAuthModuleOptions } from './interfaces/ws-auth-options.interface.js';
 import { WsAuthenticator } from './ws-auth.authenticator.js';
@@ -42,6 +43,7 @@ export class WsAuthModule {
           useFactory: (options: WsAuthModuleOptions) => options.sessions?.store ?? new MemorySessionStore(),
           inject: [WS_AUTH_OPTIONS],
         },
+        WsAuthAuditor,
         GatewayPolicyExplorer,
         WsAuthenticator,
         WsSessionRegistry,

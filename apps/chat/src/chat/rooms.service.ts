@@ -27,12 +27,17 @@ export class RoomsService implements OnModuleDestroy {
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {
     if (redis) {
-      // Subscriptions are replayed by ioredis after a reconnection; this
-      // connection sends no commands, so it may queue while offline.
-      this.subscriber = redis.duplicate({ enableOfflineQueue: true });
-      this.subscriber.on('error', () => undefined); // the command client reports outages
-      this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
-      void this.subscriber.subscribe(CHANNEL).catch(() => undefined);
+      // This connection sends SUBSCRIBE only, so it may queue while offline.
+      // It subscribes again by itself on every reconnection: ioredis's own
+      // resubscription leaves its promise without a handler, so a connection
+      // lost during it is an unhandled rejection, which ends the process.
+      const subscriber = redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false });
+      const subscribe = () => subscriber.subscribe(CHANNEL).catch(() => undefined);
+      subscriber.on('error', () => undefined); // the command client reports outages
+      subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
+      subscriber.on('ready', subscribe);
+      void subscribe();
+      this.subscriber = subscriber;
     }
   }
 

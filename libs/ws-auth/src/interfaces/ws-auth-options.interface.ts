@@ -1,4 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
+import type { WsAuthAuditEvent } from '../audit/ws-auth-audit-event.interface.js';
 import type { WsSourceSpec } from '../extractors/credential-sources.js';
 import type { SessionStore } from '../sessions/session-store.interface.js';
 import type { TicketStore } from '../tickets/ticket-store.interface.js';
@@ -58,6 +59,13 @@ export interface WsAuthModuleOptions extends WsAuthPolicy {
     /** `auth_expiring` is sent this long before `exp` (at most half the token's remaining life). Default 60. */
     expiringHintSec?: number;
   };
+  /**
+   * Receives every accepted and refused handshake and every socket the
+   * library authenticates, refreshes or closes (never a credential), to route
+   * to your logger or SIEM. Default: refusals and forced closes are logged by
+   * the `WsAuth` logger at `debug` (`warn` when a store or issuer cannot answer).
+   */
+  audit?: (event: WsAuthAuditEvent) => void;
   /**
    * Connection tickets (`TicketService`, the `ticket` source). Setting it,
    * even to `{}`, makes `ticket` a default source.

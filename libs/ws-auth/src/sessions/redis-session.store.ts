@@ -11,7 +11,11 @@ export interface RedisSessionStoreOptions {
    * and a handshake would hang instead of getting 503.
    */
   client: Redis;
-  /** Pub/sub needs a connection of its own. Default: `client.duplicate()`. */
+  /**
+   * Pub/sub needs a connection of its own. Default: `client.duplicate()`. The
+   * store subscribes it again after every reconnection and turns its
+   * `autoResubscribe` off (ioredis's leaves a rejection unhandled).
+   */
   subscriber?: Redis;
   /** Default `ws-auth:`. */
   prefix?: string;
@@ -44,21 +48,25 @@ export class RedisSessionStore implements SessionStore {
     this.prefix = options.prefix ?? 'ws-auth:';
     this.channel = `${this.prefix}session-events`;
     this.ownsSubscriber = !options.subscriber;
-    // The subscription is replayed by ioredis on every reconnection, so this
-    // connection may queue while offline; commands never go through it.
+    // This connection carries SUBSCRIBE only, so it may queue while offline.
     this.subscriber = options.subscriber ?? options.client.duplicate({ enableOfflineQueue: true });
+    // The store subscribes again by itself on every reconnection: ioredis's
+    // own resubscription leaves its promise without a handler, so a connection
+    // lost during it is an unhandled rejection, which ends the process.
+    this.subscriber.options.autoResubscribe = false;
     this.subscriber.on('error', () => undefined); // reconnects by itself; the command client reports outages
     this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
     // Events published while this subscriber was away are lost with pub/sub:
     // after a reconnection, listeners re-check what they hold.
     let connectedOnce = false;
     this.subscriber.on('ready', () => {
+      this.subscribeToEvents();
       if (connectedOnce) {
         this.resyncListeners.forEach((listener) => listener());
       }
       connectedOnce = true;
     });
-    void this.subscriber.subscribe(this.channel).catch(() => undefined);
+    this.subscribeToEvents();
   }
 
   async publish(event: SessionEvent): Promise<void> {
@@ -95,6 +103,11 @@ export class RedisSessionStore implements SessionStore {
     if (this.ownsSubscriber) {
       this.subscriber.disconnect();
     }
+  }
+
+  /** A failed SUBSCRIBE is sent again on the next 'ready'. */
+  private subscribeToEvents(): void {
+    this.subscriber.subscribe(this.channel).catch(() => undefined);
   }
 
   private receive(channel: string, message: string): void {

@@ -13,7 +13,9 @@ import {
   MAX_PENDING_FRAME_BYTES,
   WS_AUTH_OPTIONS,
 } from '../ws-auth.constants.js';
-import { WsAuthError } from '../ws-auth.errors.js';
+import { WsAuthError, type WsAuthErrorCode } from '../ws-auth.errors.js';
+import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
+import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
 import { getWsAuth, type HandshakeOutcome } from '../ws-auth.state.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
@@ -36,7 +38,7 @@ interface AuthFrame {
 @Injectable()
 export class WsConnectionLifecycle {
   private readonly pendingDeadlines = new DeadlineWheel<WebSocket>((socket) =>
-    close(socket, WsCloseCode.AuthTimeout, CloseReason.timeout),
+    this.closeUnauthenticated(socket, 'auth_timeout', WsCloseCode.AuthTimeout, CloseReason.timeout),
   );
   /** What each authenticated socket keeps of its upgrade request, for verifiers at refresh. */
   private readonly requests = new WeakMap<WebSocket, IncomingMessage>();
@@ -46,6 +48,7 @@ export class WsConnectionLifecycle {
   constructor(
     private readonly authenticator: WsAuthenticator,
     private readonly registry: WsSessionRegistry,
+    private readonly auditor: WsAuthAuditor,
     @Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions,
   ) {
     this.maxPending = options.maxPendingSockets ?? DEFAULT_MAX_PENDING_SOCKETS;
@@ -76,11 +79,13 @@ export class WsConnectionLifecycle {
       case 'pending':
         this.awaitFirstMessage(socket, request, policy, admitToGateway);
         return;
-      case 'refused':
-        close(socket, ...closeFor(outcome.error));
+      case 'refused': {
+        const [code, text] = closeFor(outcome.error);
+        this.closeUnauthenticated(socket, 'refused', code, text, outcome.error.code);
         return;
+      }
       default:
-        close(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
+        this.closeUnauthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
     }
   }
 
@@ -94,7 +99,7 @@ export class WsConnectionLifecycle {
     const request = this.requests.get(socket);
     const token = (data as AuthFrame['data'])?.token;
     if (!current || !request || typeof token !== 'string') {
-      close(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
+      this.closeAuthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
       return undefined;
     }
     let next: WsAuthInfo;
@@ -105,15 +110,16 @@ export class WsConnectionLifecycle {
         // The current token still holds until its own exp: keep the socket, say why.
         return { event: 'exception', data: { status: 'error', message: CloseReason.unavailable } };
       }
-      close(socket, WsCloseCode.Unauthorized, CloseReason.unauthorized);
+      this.closeAuthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
       return undefined;
     }
     if (next.subject !== current.subject) {
-      close(socket, WsCloseCode.Forbidden, CloseReason.forbidden);
+      this.closeAuthenticated(socket, 'subject_changed', WsCloseCode.Forbidden, CloseReason.forbidden);
       return undefined;
     }
     const refreshed = { ...next, source: current.source };
     this.registry.retrack(socket, refreshed);
+    this.auditor.socket(socket, { type: 'socket_refreshed', subject: refreshed.subject, sessionId: refreshed.sessionId, source: refreshed.source });
     return authReply(refreshed);
   }
 
@@ -125,13 +131,13 @@ export class WsConnectionLifecycle {
 
     const onMessage = (data: Buffer, isBinary: boolean) => {
       if (data.length > MAX_PENDING_FRAME_BYTES) {
-        return finish(WsCloseCode.MessageTooBig, CloseReason.tooBig);
+        return finish('frame_too_large', WsCloseCode.MessageTooBig, CloseReason.tooBig);
       }
       // A frame while the first one is being judged is "another frame" too.
       const frame = judging || isBinary ? undefined : parseAuthFrame(data);
       // Nothing but one `auth` frame is allowed before authentication.
       if (!frame || typeof frame.data?.token !== 'string') {
-        return finish(WsCloseCode.Unauthorized, CloseReason.unauthorized);
+        return finish('refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
       }
       judging = true;
       this.authenticator.authenticate(frame.data.token, request, MESSAGE_SOURCE).then(
@@ -143,27 +149,66 @@ export class WsConnectionLifecycle {
           restorePayloadCap();
           this.requests.set(socket, snapshotUpgradeRequest(request));
           this.registry.track(socket, auth);
+          this.auditor.socket(socket, { type: 'socket_authenticated', subject: auth.subject, sessionId: auth.sessionId, source: auth.source });
           socket.send(JSON.stringify(authReply(auth)));
           admitToGateway();
           dropErrorGuardOnceHandled(socket);
         },
         (error: unknown) =>
           error instanceof WsAuthError && error.code === 'unavailable'
-            ? finish(WsCloseCode.TryAgainLater, CloseReason.unavailable)
-            : finish(WsCloseCode.Unauthorized, CloseReason.unauthorized),
+            ? finish('unavailable', WsCloseCode.TryAgainLater, CloseReason.unavailable)
+            : finish('refused', WsCloseCode.Unauthorized, CloseReason.unauthorized),
       );
     };
-    const finish = (code?: number, reason?: string) => {
+    const finish = (why?: WsAuthCloseReason, code?: number, text?: string) => {
       socket.off('message', onMessage);
+      socket.off('error', onOversize);
       this.pendingDeadlines.cancel(socket);
-      if (code !== undefined) {
-        close(socket, code, reason!);
+      if (why !== undefined) {
+        this.closeUnauthenticated(socket, why, code!, text!);
+      }
+    };
+    // ws refuses a frame over the pending cap itself (close 1009): record it.
+    const onOversize = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        finish();
+        this.auditor.socket(socket, { type: 'socket_closed', reason: 'frame_too_large', closeCode: WsCloseCode.MessageTooBig });
       }
     };
     socket.on('message', onMessage);
+    socket.on('error', onOversize);
     socket.once('close', () => finish());
   }
+
+  private closeAuthenticated(socket: WebSocket, why: WsAuthCloseReason, code: number, text: string): void {
+    const auth = getWsAuth(socket);
+    close(socket, code, text);
+    this.auditor.socket(socket, { type: 'socket_closed', reason: why, closeCode: code, subject: auth?.subject, sessionId: auth?.sessionId });
+  }
+
+  /**
+   * Closes a socket that never authenticated, and cuts it if the peer does not
+   * answer the close frame in time. ws waits 30 s for the peer's close frame: a
+   * peer that never answers would hold its socket that long after leaving the
+   * pending count, so `maxPendingSockets` would not bound what unauthenticated
+   * clients hold.
+   */
+  private closeUnauthenticated(socket: WebSocket, why: WsAuthCloseReason, code: number, text: string, refusal?: WsAuthErrorCode): void {
+    close(socket, code, text);
+    const timer = setTimeout(() => socket.terminate(), UNAUTHENTICATED_CLOSE_GRACE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    this.auditor.socket(socket, {
+      type: why === 'refused' && refusal !== undefined ? 'handshake_refused' : 'socket_closed',
+      reason: why,
+      code: refusal,
+      closeCode: code,
+    });
+  }
 }
+
+/** How long a socket that never authenticated may take to answer our close frame before it is cut. */
+const UNAUTHENTICATED_CLOSE_GRACE_MS = 1000;
 
 /** One listener for every socket: a closure per socket would be heap per socket. */
 function ignoreError(): void {}

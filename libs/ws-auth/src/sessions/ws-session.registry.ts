@@ -5,6 +5,8 @@ import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interfac
 import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
 import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from '../ws-auth.constants.js';
 import { getWsAuth, setWsAuth } from '../ws-auth.state.js';
+import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
+import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import { revokes, type SessionEvent } from './session-event.js';
@@ -41,6 +43,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
+    private readonly auditor: WsAuthAuditor,
     @Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions,
   ) {
     this.hintBeforeMs = (options.sessions?.expiringHintSec ?? DEFAULT_EXPIRING_HINT_SEC) * 1000;
@@ -74,7 +77,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     this.schedule(socket, auth);
     socket.on('close', this.untrackOnClose);
     // A revocation heard while this socket was being authenticated.
-    void this.heard.isRevoked(auth).then((revoked) => revoked && close(socket, WsCloseCode.Forbidden, CloseReason.revoked));
+    void this.heard.isRevoked(auth).then(
+      (revoked) => revoked && this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked),
+    );
   }
 
   /** Moves a socket to a refreshed credential: new deadline, maybe a new session. */
@@ -100,10 +105,22 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     for (const socket of sockets) {
       const auth = getWsAuth(socket);
       const hit = event.type.startsWith('disconnect') || (auth !== undefined && revokes(event, auth));
-      if (hit) {
-        close(socket, WsCloseCode.Forbidden, event.type.startsWith('revoke') ? CloseReason.revoked : CloseReason.forbidden);
+      if (hit && event.type.startsWith('revoke')) {
+        this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
+      } else if (hit) {
+        this.closeFor(socket, 'disconnected', WsCloseCode.Forbidden, CloseReason.forbidden);
       }
     }
+  }
+
+  /** Closes a tracked socket and records why. */
+  private closeFor(socket: WebSocket, reason: WsAuthCloseReason, code: number, text: string): void {
+    if (socket.readyState !== socket.OPEN) {
+      return;
+    }
+    const auth = getWsAuth(socket);
+    close(socket, code, text);
+    this.auditor.socket(socket, { type: 'socket_closed', reason, closeCode: code, subject: auth?.subject, sessionId: auth?.sessionId });
   }
 
   private untrack(socket: WebSocket): void {
@@ -134,7 +151,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
       this.hint(socket, expiresAt);
       this.deadlines.schedule(socket, expiresAt);
     } else {
-      close(socket, WsCloseCode.Unauthorized, CloseReason.expired);
+      this.closeFor(socket, 'expired', WsCloseCode.Unauthorized, CloseReason.expired);
     }
   }
 
@@ -151,7 +168,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
       for (const socket of sockets) {
         const auth = getWsAuth(socket);
         if (auth && (await this.store.isRevoked(auth).catch(() => false))) {
-          close(socket, WsCloseCode.Forbidden, CloseReason.revoked);
+          this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
         }
       }
     }

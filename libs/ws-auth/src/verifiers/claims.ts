@@ -46,6 +46,24 @@ export function assertClaimsPresent(claims: JwtClaims, required: readonly string
   }
 }
 
+/**
+ * RFC 7519 §4.1.6: `iat` is a NumericDate, and one further ahead than the
+ * clock leeway is refused. jsonwebtoken checks neither, jose not the second.
+ * A future `iat` would also escape `revokeSubject()`, which ends the tokens
+ * issued up to the revocation by comparing it with their `iat`.
+ */
+export function assertIssuedInPast(claims: JwtClaims, clockToleranceSec: number): void {
+  if (claims.iat === undefined) {
+    return;
+  }
+  if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) {
+    throw new WsAuthError('invalid_token', 'The iat claim is not a number');
+  }
+  if (claims.iat > Math.floor(Date.now() / 1000) + clockToleranceSec) {
+    throw new WsAuthError('invalid_token', 'The token was issued in the future');
+  }
+}
+
 /** The verified shape of a JWT whose signature and claims have been checked. */
 export function verifiedFromClaims<TPrincipal>(claims: JwtClaims, principal: TPrincipal): WsVerifiedToken<TPrincipal> {
   return {

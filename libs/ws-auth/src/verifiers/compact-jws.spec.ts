@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { decodeCompactJws } from './compact-jws.js';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -35,5 +36,35 @@ describe('decodeCompactJws', () => {
     ['whitespace', ` ${b64({ alg: 'HS256' })}.${b64({ sub: 'maggie' })}.x`],
   ])('is null for %s', (_, token) => {
     expect(decodeCompactJws(token)).toBeNull();
+  });
+});
+
+describe('decodeCompactJws (properties)', () => {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const jsonObject = fc.dictionary(fc.string(), fc.jsonValue());
+
+  it('never throws, whatever the input', () => {
+    fc.assert(fc.property(fc.string(), (input) => void decodeCompactJws(input)));
+    fc.assert(fc.property(fc.array(fc.string(), { maxLength: 6 }), (parts) => void decodeCompactJws(parts.join('.'))));
+  });
+
+  it('returns exactly the header and claims that were encoded', () => {
+    fc.assert(
+      fc.property(jsonObject, jsonObject, fc.base64String(), (header, claims, signature) => {
+        const decoded = decodeCompactJws(`${part(header)}.${part(claims)}.${signature.replace(/[+/=]/g, '')}`);
+        expect(decoded).toEqual({ header: JSON.parse(JSON.stringify(header)), claims: JSON.parse(JSON.stringify(claims)) });
+      }),
+    );
+  });
+
+  it('accepts nothing but three parts whose first two are JSON objects', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue().filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))), jsonObject, (notObject, claims) => {
+        expect(decodeCompactJws(`${part(notObject)}.${part(claims)}.sig`)).toBeNull();
+        expect(decodeCompactJws(`${part(claims)}.${part(notObject)}.sig`)).toBeNull();
+        expect(decodeCompactJws(`${part(claims)}.${part(claims)}`)).toBeNull();
+        expect(decodeCompactJws(`${part(claims)}.${part(claims)}.a.b.c`)).toBeNull();
+      }),
+    );
   });
 });

@@ -245,9 +245,14 @@ describe('IssuerVerifier', () => {
       ['no exp', { exp: undefined }],
       ['an exp 10 s past (beyond the 5 s leeway)', { exp: now() - 10, iat: now() - 60 }],
       ['an nbf 60 s ahead', { nbf: now() + 60 }],
+      ['an iat an hour ahead (it would escape revokeSubject)', { iat: now() + 3600 }],
       ['a cnf claim (bound to a DPoP key, so no bearer token)', { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }],
     ])('refuses a token with %s as invalid_token', async (_, overrides) => {
       await expect(refusal(verifier().verify(await sign(claims(overrides))))).resolves.toBe('invalid_token');
+    });
+
+    it('accepts an iat 3 s ahead, within the leeway', async () => {
+      await expect(verifier().verify(await sign(claims({ iat: now() + 3 })))).resolves.toMatchObject({ subject: 'service-a' });
     });
 
     it('accepts an exp 2 s past, within the leeway', async () => {

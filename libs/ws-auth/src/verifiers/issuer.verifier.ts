@@ -8,7 +8,7 @@ import {
   DEFAULT_ISSUER_ALGORITHMS,
   type IssuerAlgorithm,
 } from './access-token-header.js';
-import { assertClaimsPresent, verifiedFromClaims, type JwtClaims } from './claims.js';
+import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtClaims } from './claims.js';
 import { IssuerKeySet } from './issuer-key-set.js';
 import { issuerPrincipalFromClaims, type IssuerPrincipal } from './issuer-principal.js';
 import { checkIssuerUrl } from './issuer-url.js';
@@ -119,6 +119,7 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
       throw new WsAuthError('invalid_token', 'The token failed verification', { cause: error });
     }
     assertClaimsPresent(claims, this.requiredClaims);
+    assertIssuedInPast(claims, this.clockToleranceSec);
     if (claims.cnf !== undefined) {
       // A sender-constrained token (DPoP, RFC 9449; mTLS, RFC 8705) is only
       // good with a proof of possession of its key, which is not checked here:

@@ -130,6 +130,18 @@ describe('JwtVerifier', () => {
       await expect(verifier.verify(hs(claims({ nbf: now() + 2 })))).resolves.toMatchObject({ subject: 'maggie' });
     });
 
+    it('refuses a token whose iat is in the future beyond the leeway (it would escape revokeSubject)', async () => {
+      expect((await refusal(verifier.verify(hs(claims({ iat: now() + 3600 }))))).code).toBe('invalid_token');
+    });
+
+    it('accepts a token whose iat is within the 5 s leeway', async () => {
+      await expect(verifier.verify(hs(claims({ iat: now() + 3 })))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+
+    it('refuses an iat that is not a number', async () => {
+      expect((await refusal(verifier.verify(hs(claims({ iat: String(now()) }))))).code).toBe('invalid_token');
+    });
+
     it('takes its leeway from clockToleranceSec', async () => {
       const strict = new JwtVerifier({ secret: SECRET, clockToleranceSec: 0 });
       expect((await refusal(strict.verify(hs(claims({ exp: now() - 2 }))))).code).toBe('invalid_token');

@@ -4,7 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
-import { assertClaimsPresent, verifiedFromClaims, type JwtClaims } from './claims.js';
+import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtClaims } from './claims.js';
 import { decodeCompactJws } from './compact-jws.js';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
@@ -97,6 +97,7 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
       throw new WsAuthError('invalid_token', 'The token failed verification', { cause: error });
     }
     assertClaimsPresent(claims, this.requiredClaims);
+    assertIssuedInPast(claims, this.options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC);
     const principal = this.options.toPrincipal ? await this.options.toPrincipal(claims) : (claims as TPrincipal);
     return verifiedFromClaims(claims, principal);
   }

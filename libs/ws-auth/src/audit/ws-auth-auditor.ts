@@ -1,0 +1,69 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interface.js';
+import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
+import type { WsAuthAuditEvent } from './ws-auth-audit-event.interface.js';
+
+type AuditInput = Omit<WsAuthAuditEvent, 'at'>;
+
+/** Where a socket came from, kept for the events of its later life. */
+interface SocketOrigin {
+  readonly path: string;
+  readonly origin?: string;
+}
+
+/**
+ * Hands every decision to the app's `audit` sink (module option), or, by
+ * default, to the `WsAuth` logger: refusals and forced closes at `debug`,
+ * unavailability at `warn`. A sink that throws is logged, never allowed to
+ * break a handshake.
+ */
+@Injectable()
+export class WsAuthAuditor {
+  private readonly logger = new Logger('WsAuth');
+  private readonly sink?: (event: WsAuthAuditEvent) => void;
+  private readonly sockets = new WeakMap<object, SocketOrigin>();
+
+  constructor(@Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions) {
+    this.sink = options.audit;
+  }
+
+  /** Remembers where a socket came from, for `socket(...)` events later. */
+  bind(socket: object, path: string, origin: string | undefined): void {
+    this.sockets.set(socket, { path, origin });
+  }
+
+  /** Records an event of a socket's life; path and origin come from `bind`. */
+  socket(socket: object, event: Omit<AuditInput, 'path' | 'origin'>): void {
+    const from = this.sockets.get(socket);
+    this.record({ ...event, path: from?.path ?? '?', origin: from?.origin });
+  }
+
+  record(input: AuditInput): void {
+    const event: WsAuthAuditEvent = { ...input, at: Date.now() };
+    if (!this.sink) {
+      this.log(event);
+      return;
+    }
+    try {
+      this.sink(event);
+    } catch (error) {
+      this.logger.error(`The audit sink threw ${error instanceof Error ? error.name : typeof error}`);
+    }
+  }
+
+  private log(event: WsAuthAuditEvent): void {
+    if (event.type === 'handshake_accepted' || event.type === 'socket_authenticated' || event.type === 'socket_refreshed' || event.type === 'handshake_pending') {
+      return; // the happy path is the app's to log, through an audit sink
+    }
+    const what = event.type === 'handshake_refused' ? `Handshake refused on ${event.path}: ${event.code}` : `Socket closed on ${event.path}: ${event.reason}`;
+    // JSON-quoted: the Origin is the client's text, and must not forge log lines.
+    const origin = event.origin === undefined ? '' : ` origin=${JSON.stringify(event.origin)}`;
+    const subject = event.subject === undefined ? '' : ` sub=${JSON.stringify(event.subject)}`;
+    const line = `${what}${subject}${origin}`;
+    if (event.code === 'unavailable' || event.reason === 'unavailable') {
+      this.logger.warn(line);
+    } else {
+      this.logger.debug(line);
+    }
+  }
+}
