@@ -1,17 +1,13 @@
+import type { WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
+
 /**
  * What a ticket stands for, as kept by a `TicketStore` under the ticket's
  * hash. A shared store (Redis) keeps it as JSON, so the principal must
  * survive `JSON.stringify` when several instances share one store.
  */
-export interface TicketRecord<TPrincipal = unknown> {
-  readonly principal: TPrincipal;
-  readonly subject: string;
-  readonly sessionId?: string;
+export interface TicketRecord<TPrincipal = unknown> extends Readonly<WsVerifiedToken<TPrincipal>> {
+  /** `expiresAt` is the `exp` of the token that minted the ticket: the socket lives until then, not the ticket's expiry. */
   readonly scopes: readonly string[];
-  /** The `exp` of the token that minted the ticket, epoch ms: the socket lives until then, not the ticket's expiry. */
-  readonly expiresAt?: number;
-  /** Epoch ms of the minting token's `iat`, for revocations of every session of a subject. */
-  readonly issuedAt?: number;
   /** Epoch ms after which the ticket itself is void, checked even if a store expires entries late. */
   readonly notAfter: number;
   /** The `Origin` of the minting request: only a handshake from that Origin may redeem it. */
