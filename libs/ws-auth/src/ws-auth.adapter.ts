@@ -6,7 +6,6 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { WebSocket } from 'ws';
-import type { OfferedProtocols } from './extractors/subprotocol.extractor.js';
 import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
 import { WsAuthAuditor } from './audit/ws-auth-auditor.js';
 import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
@@ -64,7 +63,7 @@ export class WsAuthAdapter extends WsAdapter {
       verifyClient: (info: VerifyClientInfo, callback: VerifyClientCallback) =>
         void this.verifyHandshake(info.req, policy, callback),
       // Never let ws echo the first offered protocol: it may be the token.
-      handleProtocols: (_: Set<string>, request: IncomingMessage) => offeredProtocols.get(request)?.selected ?? false,
+      handleProtocols: (_: Set<string>, request: IncomingMessage) => this.selectedProtocol(request, policy),
     });
     this.inspectBeforeWs(server, policy);
     this.admitThroughLifecycle(server, policy);
@@ -100,7 +99,7 @@ export class WsAuthAdapter extends WsAdapter {
     const handleUpgrade = server.handleUpgrade.bind(server);
     server.handleUpgrade = (request, socket, head, callback) => {
       try {
-        offeredProtocols.set(request, this.authenticator.inspectProtocols(request, policy));
+        this.authenticator.inspectProtocols(request, policy);
       } catch (error) {
         const { status, message, headers } = this.refuse(error, request, policy);
         writeRefusal(socket, status, message, headers);
@@ -135,8 +134,7 @@ export class WsAuthAdapter extends WsAdapter {
     policy: ResolvedPolicy,
     callback: VerifyClientCallback,
   ): Promise<void> {
-    const offered = offeredProtocols.get(request);
-    const protocol = offered?.selected ?? false;
+    const protocol = this.selectedProtocol(request, policy);
     const { firstMessage, acceptThenClose } = policy.gateway.policy;
     const { path } = policy.gateway;
     const origin = request.headers.origin;
@@ -160,6 +158,18 @@ export class WsAuthAdapter extends WsAdapter {
         return callback(true); // audited with its close code when the socket is closed
       }
       this.reject(refusal, request, policy, callback);
+    }
+  }
+
+  /**
+   * The protocol to answer with. The offer was read (and memoized) before ws
+   * parsed the request, and refused there if it was bad: this is a lookup.
+   */
+  private selectedProtocol(request: IncomingMessage, policy: ResolvedPolicy): string | false {
+    try {
+      return this.authenticator.inspectProtocols(request, policy).selected;
+    } catch {
+      return false;
     }
   }
 
@@ -195,8 +205,6 @@ export class WsAuthAdapter extends WsAdapter {
     return undefined;
   }
 }
-
-const offeredProtocols = new WeakMap<IncomingMessage, OfferedProtocols>();
 
 /** The answer `ws` itself writes for a refused handshake (its `abortHandshake`). */
 function writeRefusal(socket: Duplex, status: number, message: string, headers: Record<string, string>): void {
