@@ -14,4 +14,5 @@ export default {
   // The packaging test installs the packed library here while it runs.
   modulePathIgnorePatterns: ['<rootDir>/test/.consumer'],
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.mjs'],
 };
