@@ -3,7 +3,10 @@
 export default class SummaryReporter {
   onRunComplete(_contexts, results) {
     const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
-    // stderr, after jest's own summary, so it is the last line of the run.
-    process.stderr.write(`tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped\n`);
+    const line = `tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped\n`;
+    // Jest prints its own summary after every reporter's onRunComplete: at
+    // exit, this comes after it, as the run's last line (stderr writes to a
+    // pipe or file are synchronous on Linux).
+    process.once('exit', () => process.stderr.write(line));
   }
 }
