@@ -1,18 +1,14 @@
-import { Module, UseGuards, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { UseGuards } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
-  WsAuthAdapter,
   WsAuthGuard,
   WsAuthInfo,
-  WsAuthModule,
   WsScopes,
   WsUser,
   type IssuerPrincipal,
   type WsTokenVerifier,
 } from 'nestjs-ws-auth';
-import { freePort } from './free-port.js';
-import { LogCapture } from './log-capture.js';
+import { startTestApp, type RunningTestApp } from './guarded-test-app.js';
 
 /** A gateway whose handlers need scopes, as a resource server for an issuer's tokens would have. */
 @UseGuards(WsAuthGuard)
@@ -39,31 +35,13 @@ export class ScopedGateway {
   }
 }
 
-@Module({})
-class ScopedGatewayModule {
-  static forRoot(verifiers: WsTokenVerifier[]): DynamicModule {
-    return {
-      module: ScopedGatewayModule,
-      imports: [WsAuthModule.forRoot({ verifiers })],
-      providers: [ScopedGateway],
-    };
-  }
-}
-
-export interface RunningScopedGatewayApp {
-  app: INestApplication;
+export interface RunningScopedGatewayApp extends RunningTestApp {
   /** `ws://127.0.0.1:PORT/scoped` */
   url: string;
-  logs: LogCapture;
-  close(): Promise<void>;
 }
 
 /** Serves `ScopedGateway` through `WsAuthAdapter` with the given verifiers, on a free loopback port. */
 export async function startScopedGatewayApp(verifiers: WsTokenVerifier[]): Promise<RunningScopedGatewayApp> {
-  const port = await freePort();
-  const logs = new LogCapture();
-  const app = await NestFactory.create(ScopedGatewayModule.forRoot(verifiers), { logger: logs.logger() });
-  app.useWebSocketAdapter(new WsAuthAdapter(app));
-  await app.listen(port, '127.0.0.1');
-  return { app, url: `ws://127.0.0.1:${port}/scoped`, logs, close: () => app.close() };
+  const server = await startTestApp({ auth: { verifiers }, gateways: [ScopedGateway] });
+  return { ...server, url: `${server.ws}/scoped` };
 }
