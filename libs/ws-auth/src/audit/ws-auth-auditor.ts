@@ -39,19 +39,18 @@ export class WsAuthAuditor {
   }
 
   record(input: AuditInput): void {
-    const event: WsAuthAuditEvent = { ...input, at: Date.now() };
     if (!this.sink) {
-      this.log(event);
+      this.log(input);
       return;
     }
     try {
-      this.sink(event);
+      this.sink({ ...input, at: Date.now() });
     } catch (error) {
       this.logger.error(`The audit sink threw ${error instanceof Error ? error.name : typeof error}`);
     }
   }
 
-  private log(event: WsAuthAuditEvent): void {
+  private log(event: AuditInput): void {
     if (event.type === 'handshake_accepted' || event.type === 'socket_authenticated' || event.type === 'socket_refreshed' || event.type === 'handshake_pending') {
       return; // the happy path is the app's to log, through an audit sink
     }

@@ -2,10 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
 import { resolveSource, WsSources } from './credential-sources.js';
 import { rawHeaderValues } from './raw-header-values.js';
+import { fakeUpgrade } from '../../../../test/support/fake-upgrade.js';
 
-function upgrade(rawHeaders: string[], url = '/'): IncomingMessage {
-  return { headers: {}, rawHeaders, url } as unknown as IncomingMessage;
-}
+const upgrade = (rawHeaders: string[], url = '/'): IncomingMessage => fakeUpgrade(rawHeaders, url);
 
 describe('rawHeaderValues', () => {
   it('returns every value of a header, in order, whatever the case of its name', () => {

@@ -31,6 +31,9 @@ export function parseOfferedProtocols(
   // The adapter reads the offer before ws does (inspectProtocols), and the
   // protocol source reads it again to authenticate: the second read of one
   // request, with the same application protocols, reuses the first.
+  if (request.headers['sec-websocket-protocol'] === undefined) {
+    return NO_OFFER; // Node joins repeated headers: none here means none in rawHeaders either
+  }
   const known = parsedOffers.get(request);
   if (known?.appProtocols === appProtocols) {
     return known.offer;
@@ -41,6 +44,8 @@ export function parseOfferedProtocols(
 }
 
 const NO_APP_PROTOCOLS: readonly string[] = [];
+/** Most handshakes offer no subprotocol: one shared answer, nothing to parse or remember. */
+const NO_OFFER: OfferedProtocols = Object.freeze({ offered: Object.freeze([]) as readonly string[], token: null, selected: false });
 
 /** Offers already read, by request, with the application protocols (by identity) they were read against. */
 const parsedOffers = new WeakMap<IncomingMessage, { readonly appProtocols: readonly string[]; readonly offer: OfferedProtocols }>();

@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { jwtVerify } from 'jose';
 import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
@@ -12,6 +12,7 @@ import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtCl
 import { IssuerKeySet } from './issuer-key-set.js';
 import { issuerPrincipalFromClaims, type IssuerPrincipal } from './issuer-principal.js';
 import { checkIssuerUrl } from './issuer-url.js';
+import { decodeCompactJws } from './compact-jws.js';
 
 export interface IssuerVerifierOptions<TPrincipal = IssuerPrincipal> {
   /**
@@ -90,14 +91,11 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
   }
 
   async verify(token: string): Promise<WsVerifiedToken<TPrincipal> | null> {
-    let header: ProtectedHeaderParameters;
-    let unverified: JWTPayload;
-    try {
-      header = decodeProtectedHeader(token);
-      unverified = decodeJwt(token);
-    } catch {
+    const decoded = decodeCompactJws(token);
+    if (!decoded) {
       return null; // not a JWS compact token: maybe another verifier's
     }
+    const { header, claims: unverified } = decoded;
     if (unverified.iss !== this.issuer) {
       return null; // another issuer's token (or our own app's): the next verifier's to judge
     }
