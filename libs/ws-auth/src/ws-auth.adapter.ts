@@ -13,6 +13,8 @@ import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js
 import { AUTH_EVENT } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
 import { getWsAuth, handshakeOutcomes } from './ws-auth.state.js';
+import { isPromise, type MaybePromise } from './maybe-promise.js';
+import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
 
 type WsAdapterOptions = ConstructorParameters<typeof WsAdapter>[1];
 type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
@@ -129,36 +131,59 @@ export class WsAuthAdapter extends WsAdapter {
     };
   }
 
-  private async verifyHandshake(
-    request: IncomingMessage,
-    policy: ResolvedPolicy,
-    callback: VerifyClientCallback,
-  ): Promise<void> {
-    const protocol = this.selectedProtocol(request, policy);
-    const { firstMessage, acceptThenClose } = policy.gateway.policy;
-    const { path } = policy.gateway;
-    const origin = request.headers.origin;
+  /**
+   * Answers `ws` in the same tick when the authentication needs nothing
+   * outside the process, as `ws` itself does without `verifyClient`; later
+   * when a store or an issuer has to answer.
+   */
+  private verifyHandshake(request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
+    let outcome: MaybePromise<WsAuthInfo>;
     try {
-      const auth = await this.authenticator.authenticateHandshake(request, policy);
-      handshakeOutcomes.set(request, { kind: 'authenticated', auth, protocol });
-      this.auditor.record({ type: 'handshake_accepted', path, origin, subject: auth.subject, sessionId: auth.sessionId, source: auth.source });
-      return callback(true);
+      outcome = this.authenticator.authenticateHandshake(request, policy);
     } catch (error) {
-      const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
-      if (refusal.code === 'missing_credential' && firstMessage) {
-        if (!this.lifecycle.acceptsPending()) {
-          return this.reject(new WsAuthError('unavailable', 'Too many pending sockets'), request, policy, callback);
-        }
-        handshakeOutcomes.set(request, { kind: 'pending', protocol });
-        this.auditor.record({ type: 'handshake_pending', path, origin });
-        return callback(true);
-      }
-      if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
-        handshakeOutcomes.set(request, { kind: 'refused', error: refusal, protocol });
-        return callback(true); // audited with its close code when the socket is closed
-      }
-      this.reject(refusal, request, policy, callback);
+      return this.decideRefused(error, request, policy, callback);
     }
+    if (isPromise(outcome)) {
+      outcome.then(
+        (auth) => this.decideAuthenticated(auth, request, policy, callback),
+        (error: unknown) => this.decideRefused(error, request, policy, callback),
+      );
+    } else {
+      this.decideAuthenticated(outcome, request, policy, callback);
+    }
+  }
+
+  private decideAuthenticated(auth: WsAuthInfo, request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
+    handshakeOutcomes.set(request, { kind: 'authenticated', auth, protocol: this.selectedProtocol(request, policy) });
+    this.auditor.record({
+      type: 'handshake_accepted',
+      path: policy.gateway.path,
+      origin: request.headers.origin,
+      subject: auth.subject,
+      sessionId: auth.sessionId,
+      source: auth.source,
+    });
+    callback(true);
+  }
+
+  /** A refused handshake: pending (first-message gateways), upgraded to be closed (`acceptThenClose`), or rejected. */
+  private decideRefused(error: unknown, request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
+    const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
+    const { firstMessage, acceptThenClose } = policy.gateway.policy;
+    const protocol = this.selectedProtocol(request, policy);
+    if (refusal.code === 'missing_credential' && firstMessage) {
+      if (!this.lifecycle.acceptsPending()) {
+        return this.reject(new WsAuthError('unavailable', 'Too many pending sockets'), request, policy, callback);
+      }
+      handshakeOutcomes.set(request, { kind: 'pending', protocol });
+      this.auditor.record({ type: 'handshake_pending', path: policy.gateway.path, origin: request.headers.origin });
+      return callback(true);
+    }
+    if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
+      handshakeOutcomes.set(request, { kind: 'refused', error: refusal, protocol });
+      return callback(true); // audited with its close code when the socket is closed
+    }
+    this.reject(refusal, request, policy, callback);
   }
 
   /**

@@ -306,6 +306,44 @@ describe('WsAuthenticator', () => {
       expect((await refusal(handshake(upgrade(bearer())))).code).toBe('unavailable');
     });
 
+    describe('answering at once, or later', () => {
+      const atOnce: WsTokenVerifier = { verify: (token) => (token === TOKEN ? verified() : null) };
+
+      it('decides in the same tick when the verifier and the store answer at once', () => {
+        const { authenticator, policy } = setup({ verifiers: [atOnce] }, {}, sessionStore(() => false));
+        const decided = authenticator.authenticateHandshake(upgrade(bearer()), policy);
+        expect(decided).not.toBeInstanceOf(Promise);
+        expect(decided).toMatchObject({ subject: 'maggie', source: 'header' });
+      });
+
+      it('throws at once, as a WsAuthError, what a verifier answering at once refuses', () => {
+        const throwing: WsTokenVerifier = {
+          verify: () => {
+            throw new Error('bad signature');
+          },
+        };
+        const { authenticator, policy } = setup({ verifiers: [throwing] }, {}, sessionStore(() => false));
+        expect(() => authenticator.authenticateHandshake(upgrade(bearer()), policy)).toThrow(
+          expect.objectContaining({ code: 'invalid_token' }),
+        );
+      });
+
+      it('bounds a store that answers later with verifyTimeoutMs, after a verifier that answered at once', async () => {
+        const hanging = sessionStore(() => new Promise<never>(() => undefined));
+        const { authenticator, policy } = setup({ verifiers: [atOnce], verifyTimeoutMs: 50 }, {}, hanging);
+        const decided = authenticator.authenticateHandshake(upgrade(bearer()), policy);
+        expect(decided).toBeInstanceOf(Promise);
+        expect((await refusal(decided as Promise<unknown>)).code).toBe('unavailable');
+      });
+
+      it('moves on from a verifier that answers null later to one that answers at once', async () => {
+        const notMine = new RecordingVerifier(() => null);
+        const { handshake } = setup({ verifiers: [notMine, atOnce] }, {}, sessionStore(() => false));
+        await expect(handshake(upgrade(bearer()))).resolves.toMatchObject({ subject: 'maggie' });
+        expect(notMine.calls).toEqual([TOKEN]);
+      });
+    });
+
     it('refuses a token the verifier reports as already expired', async () => {
       const { handshake } = setup({ verifiers: [knowing(TOKEN, { expiresAt: Date.now() - 1000 })] });
       expect((await refusal(handshake(upgrade(bearer())))).code).toBe('invalid_token');

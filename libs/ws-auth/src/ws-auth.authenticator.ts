@@ -18,6 +18,7 @@ import {
 import { WsAuthError } from './ws-auth.errors.js';
 import type { SessionStore } from './sessions/session-store.interface.js';
 import { withinTimeout } from './within-timeout.js';
+import { isPromise, then, type MaybePromise } from './maybe-promise.js';
 import { ticketSource } from './tickets/ticket.source.js';
 import { TicketService } from './tickets/ticket.service.js';
 
@@ -115,11 +116,15 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     return offered;
   }
 
-  /** Judges an upgrade request. Throws `WsAuthError`; never returns without a principal. */
-  async authenticateHandshake(request: IncomingMessage, policy: ResolvedPolicy): Promise<WsAuthInfo> {
+  /**
+   * Judges an upgrade request: throws `WsAuthError` (or rejects with it);
+   * never returns without a principal. Synchronous when every step is (see
+   * `MaybePromise`).
+   */
+  authenticateHandshake(request: IncomingMessage, policy: ResolvedPolicy): MaybePromise<WsAuthInfo> {
     const originAllowed = this.checkOrigin(request.headers.origin);
 
-    const found: Array<{ source: WsCredentialSource; credential: string }> = [];
+    let found: { source: WsCredentialSource; credential: string } | undefined;
     for (const source of policy.sources) {
       if (source.ambient && !originAllowed) {
         // An ambient cookie proves nothing without an allowed Origin; it is not
@@ -130,72 +135,82 @@ export class WsAuthenticator implements OnApplicationBootstrap {
       if (credential === null || credential === undefined) {
         continue;
       }
-      found.push({ source, credential });
+      if (found) {
+        throw new WsAuthError('invalid_request', 'More than one credential was sent');
+      }
+      found = { source, credential };
     }
-    if (found.length === 0) {
+    if (!found) {
       throw new WsAuthError('missing_credential');
     }
-    if (found.length > 1) {
-      throw new WsAuthError('invalid_request', 'More than one credential was sent');
-    }
-    const [{ source, credential }] = found;
-    return this.authenticate(credential, request, source);
+    return this.authenticate(found.credential, request, found.source);
   }
 
   /**
    * Verifies one credential from a source: the handshake uses it, and so do
-   * in-band `auth` messages. Bounded in time: what cannot answer is `unavailable`.
+   * in-band `auth` messages. Bounded in time: what cannot answer is
+   * `unavailable`. Only a step that waits (a store, an issuer) starts the clock;
+   * one that answers at once cannot hang.
    */
-  async authenticate(credential: string, request: IncomingMessage, source: WsCredentialSource): Promise<WsAuthInfo> {
+  authenticate(credential: string, request: IncomingMessage, source: WsCredentialSource): MaybePromise<WsAuthInfo> {
     if (credential.length === 0 || credential.length > this.maxTokenLength) {
       throw new WsAuthError('invalid_token', 'The credential is empty or too long');
     }
-    const verified = await withinTimeout(this.verifyAndCheckRevocation(credential, request, source), this.verifyTimeoutMs, 'Verification timed out');
-    return {
-      principal: verified.principal,
-      subject: verified.subject,
-      sessionId: verified.sessionId,
-      scopes: verified.scopes ?? [],
-      expiresAt: verified.expiresAt,
-      issuedAt: verified.issuedAt,
-      source: source.name,
-    };
+    const verified = this.verifyAndCheckRevocation(credential, request, source);
+    if (isPromise(verified)) {
+      return withinTimeout(verified, this.verifyTimeoutMs, 'Verification timed out').then((token) => authInfo(token, source));
+    }
+    return authInfo(verified, source);
   }
 
-  private async verifyAndCheckRevocation(
+  private verifyAndCheckRevocation(
     credential: string,
     request: IncomingMessage,
     source: WsCredentialSource,
-  ): Promise<WsVerifiedToken> {
-    const verified = source.authenticate
-      ? await source.authenticate(credential, request)
-      : await this.verifyToken(credential, request);
+  ): MaybePromise<WsVerifiedToken> {
+    const verified = source.authenticate ? source.authenticate(credential, request) : this.verifyToken(credential, request, 0);
+    return then(verified, (token) => this.checkNotEnded(token));
+  }
+
+  private checkNotEnded(verified: WsVerifiedToken): MaybePromise<WsVerifiedToken> {
     // Our server's clock decides: a socket past its exp would be closed at once anyway.
     if (verified.expiresAt !== undefined && verified.expiresAt <= Date.now()) {
       throw new WsAuthError('invalid_token', 'The credential has expired');
     }
-    if (await this.sessions.isRevoked(verified)) {
-      throw new WsAuthError('invalid_token', 'The session was revoked');
-    }
-    return verified;
+    return then(this.sessions.isRevoked(verified), (revoked) => {
+      if (revoked) {
+        throw new WsAuthError('invalid_token', 'The session was revoked');
+      }
+      return verified;
+    });
   }
 
-  private async verifyToken(token: string, request: IncomingMessage): Promise<WsVerifiedToken> {
-    for (const verifier of this.options.verifiers) {
-      let verified: WsVerifiedToken | null;
-      try {
-        verified = await verifier.verify(token, request);
-      } catch (error) {
-        throw error instanceof WsAuthError ? error : new WsAuthError('invalid_token', undefined, { cause: error });
-      }
-      if (verified) {
-        if (typeof verified.subject !== 'string' || verified.subject.length === 0) {
-          throw new WsAuthError('invalid_token', 'The verified token has no subject');
-        }
-        return verified;
-      }
+  /** Asks the verifiers in order, from `index`, until one recognises the token. */
+  private verifyToken(token: string, request: IncomingMessage, index: number): MaybePromise<WsVerifiedToken> {
+    const verifier = this.options.verifiers[index];
+    if (!verifier) {
+      throw new WsAuthError('invalid_token', 'No verifier recognised the token');
     }
-    throw new WsAuthError('invalid_token', 'No verifier recognised the token');
+    let verified: MaybePromise<WsVerifiedToken | null>;
+    try {
+      verified = verifier.verify(token, request);
+    } catch (error) {
+      throw asTokenError(error);
+    }
+    const recognised = (result: WsVerifiedToken | null) => {
+      if (!result) {
+        return this.verifyToken(token, request, index + 1);
+      }
+      if (typeof result.subject !== 'string' || result.subject.length === 0) {
+        throw new WsAuthError('invalid_token', 'The verified token has no subject');
+      }
+      return result;
+    };
+    return isPromise(verified)
+      ? verified.then(recognised, (error: unknown) => {
+          throw asTokenError(error);
+        })
+      : recognised(verified);
   }
 
   /** `true` for an allowed Origin, `false` for none; throws for a foreign one. */
@@ -211,4 +226,21 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     }
     return true;
   }
+}
+
+/** A verifier's throw: its own `WsAuthError`, or anything else as `invalid_token`. */
+function asTokenError(error: unknown): WsAuthError {
+  return error instanceof WsAuthError ? error : new WsAuthError('invalid_token', undefined, { cause: error });
+}
+
+function authInfo(verified: WsVerifiedToken, source: WsCredentialSource): WsAuthInfo {
+  return {
+    principal: verified.principal,
+    subject: verified.subject,
+    sessionId: verified.sessionId,
+    scopes: verified.scopes ?? [],
+    expiresAt: verified.expiresAt,
+    issuedAt: verified.issuedAt,
+    source: source.name,
+  };
 }

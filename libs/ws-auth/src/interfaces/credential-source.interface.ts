@@ -21,7 +21,7 @@ export interface WsCredentialSource {
    * Sources whose credential is not a token for the verifiers (a ticket)
    * resolve it themselves.
    */
-  readonly authenticate?: (credential: string, request: IncomingMessage) => Promise<WsVerifiedToken>;
+  readonly authenticate?: (credential: string, request: IncomingMessage) => WsVerifiedToken | Promise<WsVerifiedToken>;
 }
 
 /**

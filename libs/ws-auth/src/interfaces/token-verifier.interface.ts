@@ -20,11 +20,15 @@ export interface WsVerifiedToken<TPrincipal = unknown> {
  * - throw `WsAuthError('unavailable')` when what you depend on cannot answer.
  * Any other throw is treated as `invalid_token`.
  *
+ * A verifier that needs nothing outside the process may answer synchronously
+ * (return the result rather than a promise): a handshake whose every step
+ * does so is decided without a turn of the event loop.
+ *
  * `request` is the upgrade request. For an in-band `auth` (refresh) it is
  * what the socket kept of it: method, url, socket, and the headers without
  * `Authorization`, `Cookie` and `Sec-WebSocket-*`, since that credential is
  * the message's token alone.
  */
 export interface WsTokenVerifier<TPrincipal = unknown> {
-  verify(token: string, request: IncomingMessage): Promise<WsVerifiedToken<TPrincipal> | null>;
+  verify(token: string, request: IncomingMessage): WsVerifiedToken<TPrincipal> | null | Promise<WsVerifiedToken<TPrincipal> | null>;
 }

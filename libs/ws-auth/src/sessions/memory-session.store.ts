@@ -26,13 +26,11 @@ export class MemorySessionStore implements SessionStore {
     }
   }
 
-  async isRevoked(credential: RevocationSubject): Promise<boolean> {
+  /** Synchronous: asked on every handshake, it needs nothing outside the process. */
+  isRevoked(credential: RevocationSubject): boolean {
     const now = Date.now();
-    const candidates = [
-      credential.sessionId === undefined ? undefined : this.sessions.get(credential.sessionId),
-      this.subjects.get(credential.subject),
-    ];
-    return candidates.some((entry) => entry !== undefined && entry.expiresAt > now && revokes(entry, credential));
+    const bySession = credential.sessionId === undefined ? undefined : this.sessions.get(credential.sessionId);
+    return revokedAt(bySession, credential, now) || revokedAt(this.subjects.get(credential.subject), credential, now);
   }
 
   subscribe(listener: (event: SessionEvent) => void): void {
@@ -54,4 +52,8 @@ export class MemorySessionStore implements SessionStore {
       }
     }
   }
+}
+
+function revokedAt(entry: Revocation | undefined, credential: RevocationSubject, now: number): boolean {
+  return entry !== undefined && entry.expiresAt > now && revokes(entry, credential);
 }

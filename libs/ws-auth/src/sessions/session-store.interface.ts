@@ -9,7 +9,8 @@ import type { RevocationSubject, SessionEvent } from './session-event.js';
 export interface SessionStore {
   /** Stores a revocation (until its `expiresAt`) or not (disconnects), and tells every instance, this one included. */
   publish(event: SessionEvent): Promise<void>;
-  isRevoked(credential: RevocationSubject): Promise<boolean>;
+  /** May answer synchronously (the memory store does): see `WsTokenVerifier`. */
+  isRevoked(credential: RevocationSubject): boolean | Promise<boolean>;
   /** Called for every event published by any instance. */
   /** `onResync`: events may have been missed (a reconnection); re-check what you hold. */
   subscribe(listener: (event: SessionEvent) => void, onResync?: () => void): void;

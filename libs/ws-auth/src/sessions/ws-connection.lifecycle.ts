@@ -136,11 +136,13 @@ export class WsConnectionLifecycle {
       // A frame while the first one is being judged is "another frame" too.
       const frame = judging || isBinary ? undefined : parseAuthFrame(data);
       // Nothing but one `auth` frame is allowed before authentication.
-      if (!frame || typeof frame.data?.token !== 'string') {
+      const token = frame?.data?.token;
+      if (typeof token !== 'string') {
         return finish('refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
       }
       judging = true;
-      this.authenticator.authenticate(frame.data.token, request, MESSAGE_SOURCE).then(
+      // The Promise constructor turns a synchronous refusal into a rejection.
+      new Promise<WsAuthInfo>((resolve) => resolve(this.authenticator.authenticate(token, request, MESSAGE_SOURCE))).then(
         (auth) => {
           if (socket.readyState !== socket.OPEN) {
             return;

@@ -77,9 +77,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     this.schedule(socket, auth);
     socket.on('close', this.untrackOnClose);
     // A revocation heard while this socket was being authenticated.
-    void this.heard.isRevoked(auth).then(
-      (revoked) => revoked && this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked),
-    );
+    if (this.heard.isRevoked(auth)) {
+      this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
+    }
   }
 
   /** Moves a socket to a refreshed credential: new deadline, maybe a new session. */
@@ -167,10 +167,19 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     for (const sockets of this.bySubject.groups()) {
       for (const socket of sockets) {
         const auth = getWsAuth(socket);
-        if (auth && (await this.store.isRevoked(auth).catch(() => false))) {
+        if (auth && (await this.revokedInStore(auth))) {
           this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
         }
       }
+    }
+  }
+
+  /** Asked of sockets already admitted: a store that cannot answer leaves them open, rather than closing every socket on a Redis blip. */
+  private async revokedInStore(auth: WsAuthInfo): Promise<boolean> {
+    try {
+      return await this.store.isRevoked(auth);
+    } catch {
+      return false;
     }
   }
 

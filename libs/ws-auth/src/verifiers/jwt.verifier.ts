@@ -5,7 +5,8 @@ import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtClaims } from './claims.js';
-import { decodeCompactJws } from './compact-jws.js';
+import { decodeCompactJws, decodeCompactJwsHeader } from './compact-jws.js';
+import { then, type MaybePromise } from '../maybe-promise.js';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export type AsymmetricAlgorithm =
@@ -72,14 +73,13 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
     });
   }
 
-  async verify(token: string): Promise<WsVerifiedToken<TPrincipal> | null> {
-    const decoded = decodeCompactJws(token);
-    if (!decoded) {
-      return null; // not a JWS compact token: maybe another verifier's
-    }
-    const { header, claims: unverified } = decoded;
-    if (this.options.issuer !== undefined && unverified.iss !== this.options.issuer) {
-      return null; // another issuer's token, judged by that issuer's verifier alone
+  /** Synchronous unless `toPrincipal` returns a promise: HMAC and public-key checks need nothing outside the process. */
+  verify(token: string): MaybePromise<WsVerifiedToken<TPrincipal> | null> {
+    // The claims are read before verification only to route by `iss`; without
+    // an `issuer` every compact JWS is this verifier's, and jsonwebtoken reads them.
+    const header = this.options.issuer === undefined ? decodeCompactJwsHeader(token) : this.headerOfOwnIssuer(token);
+    if (!header) {
+      return null; // not a JWS compact token (maybe another verifier's), or another issuer's
     }
     if (typeof header.alg !== 'string' || !this.algorithms.includes(header.alg)) {
       throw new WsAuthError('invalid_token', 'The token algorithm is not allowed');
@@ -98,8 +98,16 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
     }
     assertClaimsPresent(claims, this.requiredClaims);
     assertIssuedInPast(claims, this.options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC);
-    const principal = this.options.toPrincipal ? await this.options.toPrincipal(claims) : (claims as TPrincipal);
-    return verifiedFromClaims(claims, principal);
+    if (!this.options.toPrincipal) {
+      return verifiedFromClaims(claims, claims as TPrincipal);
+    }
+    return then(this.options.toPrincipal(claims), (principal) => verifiedFromClaims(claims, principal));
+  }
+
+  /** The header of a token whose unverified `iss` is ours; `null` for anything else, judged by the next verifier. */
+  private headerOfOwnIssuer(token: string): Record<string, unknown> | null {
+    const decoded = decodeCompactJws(token);
+    return decoded && decoded.claims.iss === this.options.issuer ? decoded.header : null;
   }
 
   /** Fails at bootstrap on a configuration that would verify the wrong thing. */
