@@ -72,15 +72,27 @@ export function markdownReport(report: BenchReport): string {
   }
 
   out.push('', '### Handshakes beside live sockets', '');
-  out.push('Two identical ws-auth servers, one holding few idle authenticated sockets and one many; header handshakes against each in alternating rounds.', '');
-  out.push('| live authenticated sockets | handshakes/s | p99 ms | server CPU µs |', '| --- | --- | --- | --- |');
-  for (const label of Object.keys(f).filter((key) => key.startsWith('handshake_rate_live_')).map((key) => key.slice('handshake_rate_live_'.length))) {
-    out.push(`| ${label} | ${show(f[`handshake_rate_live_${label}`])} | ${show(f[`handshake_p99_ms_live_${label}`])} | ${show(f[`handshake_server_cpu_us_live_${label}`])} |`);
+  out.push(
+    'Per kind, two identical servers, one holding few idle sockets and one many; handshakes against all four in alternating rounds. ' +
+      'ws-auth holds authenticated sockets and takes header handshakes; Nest `WsAdapter` holds and takes unauthenticated ones.',
+    '',
+  );
+  out.push('| server | live sockets | handshakes/s | p99 ms | server CPU µs | minor GC µs |', '| --- | --- | --- | --- | --- | --- |');
+  const liveLabels = Object.keys(f).filter((key) => key.startsWith('handshake_rate_live_')).map((key) => key.slice('handshake_rate_live_'.length));
+  for (const label of liveLabels) {
+    const [count, kind] = label.endsWith('_nest') ? [label.slice(0, -'_nest'.length), 'Nest `WsAdapter`'] : [label, 'ws-auth'];
+    out.push(
+      `| ${kind} | ${count} | ${show(f[`handshake_rate_live_${label}`])} | ${show(f[`handshake_p99_ms_live_${label}`])} | ` +
+        `${show(f[`handshake_server_cpu_us_live_${label}`])} | ${show(f[`handshake_gc_minor_us_live_${label}`])} |`,
+    );
   }
-  const costRatio = Object.keys(f).find((key) => key.startsWith('handshake_cost_ratio_'));
-  const rateRatio = Object.keys(f).find((key) => key.startsWith('handshake_rate_ratio_'));
-  if (costRatio && rateRatio) {
+  for (const costRatio of Object.keys(f).filter((key) => key.startsWith('handshake_cost_ratio_'))) {
+    const rateRatio = costRatio.replace('handshake_cost_ratio_', 'handshake_rate_ratio_');
     out.push('', `\`${costRatio}\` (server CPU per handshake, many over few): ${show(f[costRatio])}; \`${rateRatio}\`: ${show(f[rateRatio])}.`);
+  }
+  const growth = Object.keys(f).find((key) => key.startsWith('handshake_cost_growth_over_nest_'));
+  if (growth) {
+    out.push('', `\`${growth}\` (ws-auth's cost ratio over Nest's, per round): ${show(f[growth])}.`);
   }
 
   out.push('', '### Revocation fan-out through Redis', '');

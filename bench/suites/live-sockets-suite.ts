@@ -1,5 +1,6 @@
 import type { BenchSettings } from '../bench-settings.js';
-import { GUARDED_PATH } from '../servers/server-config.js';
+import type { ClientCredential } from '../load/client-credential.js';
+import { GUARDED_PATH, OPEN_PATH, type ServerConfig } from '../servers/server-config.js';
 import { BenchServerProcess } from '../support/bench-server-process.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
@@ -11,7 +12,21 @@ import { SocketHolderProcess } from './socket-holder-process.js';
 /** Users of the idle sockets start here, far from the load generator's. */
 const HELD_USERS_FROM = 1_000_000;
 
+/** The two kinds of server compared: ws-auth with authenticated sockets, and Nest's WsAdapter with plain ones. */
+interface LiveKind {
+  readonly name: 'ws_auth' | 'nest';
+  readonly config: ServerConfig;
+  readonly path: string;
+  readonly credential: ClientCredential;
+}
+
+const KINDS: readonly LiveKind[] = [
+  { name: 'ws_auth', config: { kind: 'ws-auth' }, path: GUARDED_PATH, credential: { kind: 'header' } },
+  { name: 'nest', config: { kind: 'nest' }, path: OPEN_PATH, credential: { kind: 'none' } },
+];
+
 interface LiveServer {
+  readonly kind: LiveKind;
   readonly count: number;
   readonly server: BenchServerProcess;
   readonly holder: SocketHolderProcess;
@@ -25,26 +40,34 @@ interface LiveServer {
  * get dearer for it. Two servers rather than one that grows, so that the
  * two counts can be measured in alternating rounds like every other
  * comparison here, and a slow spell of the machine falls on both.
+ *
+ * The same pair of Nest `WsAdapter` servers holding unauthenticated sockets
+ * runs beside them: what a handshake gains in cost from live sockets that
+ * Node, `ws` and Nest keep anyway is not ws-auth's, and this tells the two apart.
  */
 export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir?: string): Promise<SuiteResult> {
   const [few, many] = settings.liveSockets.counts;
   const lives: LiveServer[] = [];
-  const runs: Record<number, HandshakeRun[]> = { [few]: [], [many]: [] };
+  const runs: Record<string, HandshakeRun[]> = {};
   try {
-    for (const count of [few, many]) {
-      const server = await BenchServerProcess.start(`server-live-${label(count)}`, { kind: 'ws-auth' }, { cpuProfileDir });
-      const holder = await SocketHolderProcess.start(server.url(GUARDED_PATH), { kind: 'header' }, HELD_USERS_FROM);
-      const load = await HandshakeLoadProcess.start(server, GUARDED_PATH, settings.handshake);
-      lives.push({ count, server, holder, load });
-      await holder.open(count);
-      await load.measure({ kind: 'header' }, settings.handshake); // discarded: the server's warm-up
+    for (const kind of KINDS) {
+      for (const count of [few, many]) {
+        const name = `server-live-${kind.name}-${label(count)}`;
+        const server = await BenchServerProcess.start(name, kind.config, { cpuProfileDir });
+        const holder = await SocketHolderProcess.start(server.url(kind.path), kind.credential, HELD_USERS_FROM);
+        const load = await HandshakeLoadProcess.start(server, kind.path, settings.handshake);
+        lives.push({ kind, count, server, holder, load });
+        runs[runKey(kind, count)] = [];
+        await holder.open(count);
+        await load.measure(kind.credential, settings.handshake); // discarded: the server's warm-up
+      }
     }
     for (let i = 0; i < settings.handshake.rounds; i++) {
       for (const live of roundOrder(lives, i)) {
-        const run = await live.load.measure({ kind: 'header' }, settings.handshake);
-        runs[live.count].push(run);
+        const run = await live.load.measure(live.kind.credential, settings.handshake);
+        runs[runKey(live.kind, live.count)].push(run);
         benchLog(
-          `handshake with ${live.count} live sockets round ${i + 1}/${settings.handshake.rounds}: ${Math.round(run.rate)}/s, ` +
+          `handshake (${live.kind.name}) with ${live.count} live sockets round ${i + 1}/${settings.handshake.rounds}: ${Math.round(run.rate)}/s, ` +
             `p99 ${run.p99Ms.toFixed(2)} ms, ${Math.round(run.cpuMicrosPerHandshake)} µs CPU, ` +
             `GC ${run.gcMinorMicrosPerHandshake.toFixed(1)} µs minor + ${run.gcMajorMicrosPerHandshake.toFixed(1)} µs major`,
         );
@@ -57,21 +80,39 @@ export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir
       await live.server.stop();
     }
   }
-  // Within each round, then the median, as for the other ratios.
-  const perRound = (of: (run: HandshakeRun) => number) => median(runs[many].map((run, i) => of(run) / of(runs[few][i])));
-  const figures: Figures = {
+  const figures: Figures = {};
+  for (const kind of KINDS) {
+    // `handshake_cost_ratio_10k_vs_100` is ws-auth's (the issue's figure); the baseline's carries `_nest`.
+    const suffix = kind.name === 'ws_auth' ? '' : `_${kind.name}`;
+    const [fewRuns, manyRuns] = [runs[runKey(kind, few)], runs[runKey(kind, many)]];
+    // Within each round, then the median, as for the other ratios.
+    const perRound = (of: (run: HandshakeRun) => number) => median(manyRuns.map((run, i) => of(run) / of(fewRuns[i])));
     // Server CPU per handshake with many live sockets over the same with few: 1 is flat.
-    [`handshake_cost_ratio_${label(many)}_vs_${label(few)}`]: round(perRound((run) => run.cpuMicrosPerHandshake), 3),
-    [`handshake_rate_ratio_${label(many)}_vs_${label(few)}`]: round(perRound((run) => run.rate), 3),
-  };
-  for (const count of [few, many]) {
-    figures[`handshake_rate_live_${label(count)}`] = round(median(runs[count].map((run) => run.rate)), 0);
-    figures[`handshake_server_cpu_us_live_${label(count)}`] = round(median(runs[count].map((run) => run.cpuMicrosPerHandshake)), 1);
-    figures[`handshake_p99_ms_live_${label(count)}`] = round(median(runs[count].map((run) => run.p99Ms)), 2);
-    figures[`handshake_gc_minor_us_live_${label(count)}`] = round(median(runs[count].map((run) => run.gcMinorMicrosPerHandshake)), 1);
-    figures[`handshake_gc_major_us_live_${label(count)}`] = round(median(runs[count].map((run) => run.gcMajorMicrosPerHandshake)), 1);
+    figures[`handshake_cost_ratio_${label(many)}_vs_${label(few)}${suffix}`] = round(perRound((run) => run.cpuMicrosPerHandshake), 3);
+    figures[`handshake_rate_ratio_${label(many)}_vs_${label(few)}${suffix}`] = round(perRound((run) => run.rate), 3);
+    for (const count of [few, many]) {
+      const countRuns = runs[runKey(kind, count)];
+      const at = `live_${label(count)}${suffix}`;
+      figures[`handshake_rate_${at}`] = round(median(countRuns.map((run) => run.rate)), 0);
+      figures[`handshake_server_cpu_us_${at}`] = round(median(countRuns.map((run) => run.cpuMicrosPerHandshake)), 1);
+      figures[`handshake_p99_ms_${at}`] = round(median(countRuns.map((run) => run.p99Ms)), 2);
+      figures[`handshake_gc_minor_us_${at}`] = round(median(countRuns.map((run) => run.gcMinorMicrosPerHandshake)), 1);
+      figures[`handshake_gc_major_us_${at}`] = round(median(countRuns.map((run) => run.gcMajorMicrosPerHandshake)), 1);
+    }
   }
+  // What ws-auth adds to the growth: its ratio over the baseline's, per round, then the median.
+  const growth = (kind: LiveKind, i: number) =>
+    runs[runKey(kind, many)][i].cpuMicrosPerHandshake / runs[runKey(kind, few)][i].cpuMicrosPerHandshake;
+  const [wsAuth, nest] = KINDS;
+  figures[`handshake_cost_growth_over_nest_${label(many)}_vs_${label(few)}`] = round(
+    median(runs[runKey(wsAuth, many)].map((_, i) => growth(wsAuth, i) / growth(nest, i))),
+    3,
+  );
   return { figures, runs: { live_sockets: runs } };
+}
+
+function runKey(kind: LiveKind, count: number): string {
+  return `${kind.name}_${count}`;
 }
 
 /** 100 → `100`, 10000 → `10k`. */
