@@ -50,6 +50,7 @@ export function markdownReport(report: BenchReport): string {
     ['unguarded', 'Nest `WsAdapter`, unguarded handler'],
     ['open_ws_auth', 'ws-auth app, unguarded gateway (baseline)'],
     ['guarded', 'ws-auth app, `@UseGuards(WsAuthGuard)`'],
+    ['allow_all_guard', 'ws-auth app, `@UseGuards(AllowAllGuard)` (returns `true`; control)'],
   ]) {
     out.push(`| ${label} | ${show(f[`message_rate_${name}`])} | ${show(f[`message_server_cpu_us_${name}`])} | ${show(f[`message_server_elu_${name}`])} |`);
   }
@@ -58,6 +59,10 @@ export function markdownReport(report: BenchReport): string {
     `Guarded vs the same handler unguarded in the same app and process (the baseline): ${show(f.message_ratio_guarded)} (rate), ` +
       `${show(f.message_cpu_cost_ratio_guarded)} (CPU per message). Guarded vs the handler on Nest's \`WsAdapter\` (another process): ` +
       `${show(f.message_ratio_guarded_vs_nest_ws_adapter)} (rate), ${show(f.message_cpu_cost_ratio_guarded_vs_nest_ws_adapter)} (CPU per message).`,
+    '',
+    `Any guard, vs the same baseline (\`AllowAllGuard\`): ${show(f.message_ratio_allow_all_guard)} (rate), ` +
+      `${show(f.message_cpu_cost_ratio_allow_all_guard)} (CPU per message). \`WsAuthGuard\` vs \`AllowAllGuard\`: ` +
+      `${show(f.message_ratio_guarded_vs_allow_all_guard)} (rate), ${show(f.message_cpu_cost_ratio_guarded_vs_allow_all_guard)} (CPU per message).`,
   );
 
   out.push('', '### Memory per idle socket', '');

@@ -1,4 +1,4 @@
-import { UseGuards } from '@nestjs/common';
+import { Injectable, UseGuards, type CanActivate } from '@nestjs/common';
 import {
   MessageBody,
   SubscribeMessage,
@@ -9,7 +9,7 @@ import {
 import { WsAuth, WsAuthGuard } from 'nestjs-ws-auth';
 import { echoReply } from './echo-reply.js';
 import { liveSockets } from './live-sockets.js';
-import { GUARDED_PATH, OPEN_PATH, TICKETED_PATH } from './server-config.js';
+import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, TICKETED_PATH } from './server-config.js';
 
 /** The echo handler with no guard: what Nest's WsAdapter costs on its own. */
 @WebSocketGateway({ path: OPEN_PATH })
@@ -52,6 +52,32 @@ export class GuardedEchoGateway implements OnGatewayConnection, OnGatewayDisconn
 @UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: TICKETED_PATH })
 export class TicketedEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  handleConnection(): void {
+    liveSockets.opened();
+  }
+
+  handleDisconnect(): void {
+    liveSockets.closed();
+  }
+
+  @SubscribeMessage('echo')
+  echo(@MessageBody() data: unknown) {
+    return echoReply(data);
+  }
+}
+
+/** A guard that allows everything: the control for what any guard costs in Nest. */
+@Injectable()
+export class AllowAllGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
+/** The same handler behind `AllowAllGuard`, on a public path of the ws-auth app. */
+@UseGuards(AllowAllGuard)
+@WebSocketGateway({ path: ALLOW_ALL_PATH })
+export class AllowAllEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
   handleConnection(): void {
     liveSockets.opened();
   }

@@ -15,7 +15,7 @@ import {
   type WsTokenVerifier,
 } from 'nestjs-ws-auth';
 import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
-import { GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway } from './bench-gateways.js';
+import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway } from './bench-gateways.js';
 import { serveIssuerJwks } from './bench-issuer-jwks.js';
 import type { WsAuthServerOptions } from './server-config.js';
 
@@ -70,7 +70,7 @@ async function authModule(auth: WsAuthServerOptions, cleanups: Array<() => void>
 
   @Module({
     imports: [WsAuthModule.forRoot(options)],
-    providers: [OpenEchoGateway, GuardedEchoGateway, TicketedEchoGateway],
+    providers: [OpenEchoGateway, GuardedEchoGateway, TicketedEchoGateway, AllowAllEchoGateway],
   })
   class AuthBenchModule {}
   return { module: AuthBenchModule };

@@ -30,6 +30,8 @@ export const OPEN_PATH = '/open';
 export const GUARDED_PATH = '/guarded';
 /** Guarded, credentials from `?ticket=` alone. */
 export const TICKETED_PATH = '/ticketed';
+/** Public, its handler behind a guard that allows everything: what Nest's guard pipeline costs by itself. */
+export const ALLOW_ALL_PATH = '/allow-all';
 
 /** What a server process says when it is ready. */
 export interface ServerInfo {

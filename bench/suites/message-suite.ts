@@ -1,7 +1,7 @@
 import type { BenchSettings } from '../bench-settings.js';
 import type { ClientCredential } from '../load/client-credential.js';
 import type { MessageLoadConfig, MessageRunResult } from '../load/message-load.js';
-import { GUARDED_PATH, OPEN_PATH, type ServerConfig } from '../servers/server-config.js';
+import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, type ServerConfig } from '../servers/server-config.js';
 import { BenchChild } from '../support/bench-child.js';
 import { BenchServerProcess } from '../support/bench-server-process.js';
 import { median, round } from '../support/stats.js';
@@ -23,9 +23,11 @@ const SERVERS: Record<MessageScenario['server'], ServerConfig> = {
 };
 
 /**
- * The same echo handler four ways. The headline divides `guarded` by
+ * The same echo handler five ways. The headline divides `guarded` by
  * `open_ws_auth`: the same handler unguarded in the same app and process,
- * so that only the guard differs. Dividing by `unguarded` (the handler on
+ * so that only the guard differs. `allow_all_guard`, the handler behind a
+ * guard that returns `true`, tells what any guard costs in Nest (its guard
+ * pipeline per message) from what `WsAuthGuard` adds. Dividing by `unguarded` (the handler on
  * Nest's WsAdapter, another process) is reported too; across processes a
  * run carries each one's luck (in one full run the WsAdapter process spent
  * twice its usual CPU per message in every round).
@@ -36,6 +38,7 @@ const SCENARIOS: readonly MessageScenario[] = [
   // Side by side, whichever way a round runs: the headline ratio compares them.
   { name: 'open_ws_auth', server: 'ws-auth', path: OPEN_PATH, credential: { kind: 'none' } },
   { name: 'guarded', server: 'ws-auth', path: GUARDED_PATH, credential: { kind: 'header' } },
+  { name: 'allow_all_guard', server: 'ws-auth', path: ALLOW_ALL_PATH, credential: { kind: 'none' } },
 ];
 
 interface MessageRun {
@@ -87,6 +90,10 @@ export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: s
     round(median(runs.get(name)!.map((run, i) => of(run) / of(runs.get(base)![i]))), 3);
   figures.message_ratio_guarded = ratio('guarded', 'open_ws_auth', (run) => run.rate);
   figures.message_cpu_cost_ratio_guarded = ratio('guarded', 'open_ws_auth', (run) => run.cpuMicrosPerMessage);
+  figures.message_ratio_allow_all_guard = ratio('allow_all_guard', 'open_ws_auth', (run) => run.rate);
+  figures.message_cpu_cost_ratio_allow_all_guard = ratio('allow_all_guard', 'open_ws_auth', (run) => run.cpuMicrosPerMessage);
+  figures.message_ratio_guarded_vs_allow_all_guard = ratio('guarded', 'allow_all_guard', (run) => run.rate);
+  figures.message_cpu_cost_ratio_guarded_vs_allow_all_guard = ratio('guarded', 'allow_all_guard', (run) => run.cpuMicrosPerMessage);
   figures.message_ratio_guarded_vs_nest_ws_adapter = ratio('guarded', 'unguarded', (run) => run.rate);
   figures.message_cpu_cost_ratio_guarded_vs_nest_ws_adapter = ratio('guarded', 'unguarded', (run) => run.cpuMicrosPerMessage);
   for (const scenario of SCENARIOS) {
