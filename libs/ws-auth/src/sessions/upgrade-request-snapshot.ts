@@ -46,9 +46,11 @@ class UpgradeRequestSnapshot {
 /** A partial `IncomingMessage`: what verifiers read of a request (headers, url, socket) is there. */
 export function snapshotUpgradeRequest(request: IncomingMessage): IncomingMessage {
   const headers: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(request.headers)) {
+  const { headers: all } = request;
+  // for...in rather than Object.entries: no array of pairs per handshake.
+  for (const name in all) {
     if (!DROPPED_HEADERS.has(name)) {
-      headers[name] = value;
+      headers[name] = all[name];
     }
   }
   return new UpgradeRequestSnapshot(request.method, request.url, request.httpVersion, headers, request.socket) as unknown as IncomingMessage;
