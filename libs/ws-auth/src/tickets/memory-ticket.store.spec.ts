@@ -24,12 +24,12 @@ describe('MemoryTicketStore', () => {
     const store = new MemoryTicketStore();
     const stored = record();
     await store.put('h1', stored, 30_000);
-    await expect(store.take('h1')).resolves.toBe(stored);
-    await expect(store.take('h1')).resolves.toBeNull();
+    expect(store.take('h1')).toBe(stored);
+    expect(store.take('h1')).toBeNull();
   });
 
   it('answers null for an unknown hash', async () => {
-    await expect(new MemoryTicketStore().take('nope')).resolves.toBeNull();
+    expect(new MemoryTicketStore().take('nope')).toBeNull();
   });
 
   it('lets exactly one of many concurrent takes win', async () => {
@@ -45,8 +45,8 @@ describe('MemoryTicketStore', () => {
     now += 999;
     await store.put('h2', record(), 1_000);
     now += 1;
-    await expect(store.take('h1')).resolves.toBeNull();
-    await expect(store.take('h2')).resolves.not.toBeNull();
+    expect(store.take('h1')).toBeNull();
+    expect(store.take('h2')).not.toBeNull();
   });
 
   it('sweeps expired entries at the front on put and take, without timers', async () => {
@@ -70,7 +70,7 @@ describe('MemoryTicketStore', () => {
     await store.take('unknown');
     // 'short' has expired but waits behind 'long'; it is still never honoured.
     expect(store.size).toBe(2);
-    await expect(store.take('short')).resolves.toBeNull();
+    expect(store.take('short')).toBeNull();
     expect(store.size).toBe(1);
   });
 
@@ -80,10 +80,10 @@ describe('MemoryTicketStore', () => {
       await store.put(hash, record(hash), 30_000);
     }
     expect(store.size).toBe(3);
-    await expect(store.take('a')).resolves.toBeNull();
-    await expect(store.take('b')).resolves.toBeNull();
-    await expect(store.take('c')).resolves.toMatchObject({ subject: 'c' });
-    await expect(store.take('e')).resolves.toMatchObject({ subject: 'e' });
+    expect(store.take('a')).toBeNull();
+    expect(store.take('b')).toBeNull();
+    expect(store.take('c')).toMatchObject({ subject: 'c' });
+    expect(store.take('e')).toMatchObject({ subject: 'e' });
   });
 
   it('sweeps expired entries before evicting a live one', async () => {
@@ -92,8 +92,8 @@ describe('MemoryTicketStore', () => {
     await store.put('live', record('live'), 10_000);
     now += 1_000;
     await store.put('new', record('new'), 10_000);
-    await expect(store.take('live')).resolves.toMatchObject({ subject: 'live' });
-    await expect(store.take('new')).resolves.toMatchObject({ subject: 'new' });
+    expect(store.take('live')).toMatchObject({ subject: 'live' });
+    expect(store.take('new')).toMatchObject({ subject: 'new' });
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses maxSize %p', (maxSize) => {

@@ -57,10 +57,9 @@ export class MemoryTicketStore implements TicketStore {
     this.entries.set(hash, { record, expiresAt: now + ttlMs });
   }
 
-  async take(hash: string): Promise<TicketRecord | null> {
+  /** Synchronous: read and delete in one step, so of concurrent redemptions exactly one finds the entry. */
+  take(hash: string): TicketRecord | null {
     const now = Date.now();
-    // Read and delete with no await between them: the event loop makes this
-    // one step, so of concurrent redemptions exactly one finds the entry.
     const entry = this.entries.get(hash);
     this.entries.delete(hash);
     this.sweep(now);

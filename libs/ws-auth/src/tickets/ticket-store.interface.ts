@@ -29,6 +29,10 @@ export interface TicketRecord<TPrincipal = unknown> extends Readonly<WsVerifiedT
  */
 export interface TicketStore {
   put(hash: string, record: TicketRecord, ttlMs: number): Promise<void>;
-  /** The record, removed in the same step; `null` when unknown, used or expired. */
-  take(hash: string): Promise<TicketRecord | null>;
+  /**
+   * The record, removed in the same step; `null` when unknown, used or
+   * expired. A store in the process may answer at once (no promise): the
+   * handshake is then decided in the tick that received it.
+   */
+  take(hash: string): TicketRecord | null | Promise<TicketRecord | null>;
 }

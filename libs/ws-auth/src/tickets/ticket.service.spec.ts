@@ -8,6 +8,7 @@ import { WsAuthError } from '../ws-auth.errors.js';
 import { MemoryTicketStore } from './memory-ticket.store.js';
 import type { TicketRecord, TicketStore } from './ticket-store.interface.js';
 import { TicketService } from './ticket.service.js';
+import { settle } from '../../../../test/support/settle.js';
 
 /** A memory store that remembers every call, to see what the service hands a store. */
 class RecordingStore implements TicketStore {
@@ -102,7 +103,7 @@ describe('TicketService', () => {
       expect(store.puts).toHaveLength(1);
       expect(store.puts[0].hash).toBe(sha256(ticket));
       expect(JSON.stringify(store.puts[0])).not.toContain(ticket);
-      await service(store).redeem(ticket, upgrade('/chat', 'http://app.example'));
+      await settle(() => service(store).redeem(ticket, upgrade('/chat', 'http://app.example')));
       expect(store.takes).toEqual([sha256(ticket)]);
     });
 
@@ -167,7 +168,7 @@ describe('TicketService', () => {
     it('uses a memory store when none is given', async () => {
       const tickets = new TicketService({ verifiers: [] });
       const { ticket } = await tickets.issue(identity());
-      await expect(tickets.redeem(ticket, upgrade())).resolves.toMatchObject({ subject: 'maggie' });
+      await expect(settle(() => tickets.redeem(ticket, upgrade()))).resolves.toMatchObject({ subject: 'maggie' });
     });
   });
 
@@ -176,7 +177,7 @@ describe('TicketService', () => {
       const tickets = service();
       const auth = identity();
       const { ticket } = await tickets.issue(auth);
-      await expect(tickets.redeem(ticket, upgrade())).resolves.toEqual({
+      await expect(settle(() => tickets.redeem(ticket, upgrade()))).resolves.toEqual({
         principal: auth.principal,
         subject: 'maggie',
         sessionId: 'session-1',
@@ -188,17 +189,17 @@ describe('TicketService', () => {
     it('redeems once', async () => {
       const tickets = service();
       const { ticket } = await tickets.issue(identity());
-      await tickets.redeem(ticket, upgrade());
-      await expect(refusal(tickets.redeem(ticket, upgrade()))).resolves.toBe('invalid_token');
+      await settle(() => tickets.redeem(ticket, upgrade()));
+      await expect(refusal(settle(() => tickets.redeem(ticket, upgrade())))).resolves.toBe('invalid_token');
     });
 
     it('refuses a ticket it never minted, and a malformed one without asking the store', async () => {
       const store = new RecordingStore();
       const tickets = service(store);
-      await expect(refusal(tickets.redeem('A'.repeat(43), upgrade()))).resolves.toBe('invalid_token');
+      await expect(refusal(settle(() => tickets.redeem('A'.repeat(43), upgrade())))).resolves.toBe('invalid_token');
       expect(store.takes).toHaveLength(1);
       for (const malformed of ['short', 'A'.repeat(44), `${'A'.repeat(42)}=`, `${'A'.repeat(42)}+`]) {
-        await expect(refusal(tickets.redeem(malformed, upgrade()))).resolves.toBe('invalid_token');
+        await expect(refusal(settle(() => tickets.redeem(malformed, upgrade())))).resolves.toBe('invalid_token');
       }
       expect(store.takes).toHaveLength(1);
     });
@@ -214,18 +215,18 @@ describe('TicketService', () => {
       const tickets = service(lax, { ttlSec: 1 });
       const { ticket } = await tickets.issue(identity({ expiresAt: now + 300_000 }));
       now += 1_000;
-      await expect(refusal(tickets.redeem(ticket, upgrade()))).resolves.toBe('invalid_token');
+      await expect(refusal(settle(() => tickets.redeem(ticket, upgrade())))).resolves.toBe('invalid_token');
     });
 
     it('answers unavailable when the store fails', async () => {
-      await expect(refusal(service(new FailingStore()).redeem('A'.repeat(43), upgrade()))).resolves.toBe('unavailable');
+      await expect(refusal(settle(() => service(new FailingStore()).redeem('A'.repeat(43), upgrade())))).resolves.toBe('unavailable');
     });
 
     describe('bindings', () => {
       it('opens a socket from the Origin that minted it', async () => {
         const tickets = service();
         const { ticket } = await tickets.issue(identity(), { origin: 'http://app.example' });
-        await expect(tickets.redeem(ticket, upgrade('/chat', 'http://app.example'))).resolves.toMatchObject({ subject: 'maggie' });
+        await expect(settle(() => tickets.redeem(ticket, upgrade('/chat', 'http://app.example')))).resolves.toMatchObject({ subject: 'maggie' });
       });
 
       it.each([
@@ -234,27 +235,27 @@ describe('TicketService', () => {
       ])('refuses %s and burns the ticket', async (_, origin) => {
         const tickets = service();
         const { ticket } = await tickets.issue(identity(), { origin: 'http://app.example' });
-        await expect(refusal(tickets.redeem(ticket, upgrade('/chat', origin)))).resolves.toBe('invalid_token');
-        await expect(refusal(tickets.redeem(ticket, upgrade('/chat', 'http://app.example')))).resolves.toBe('invalid_token');
+        await expect(refusal(settle(() => tickets.redeem(ticket, upgrade('/chat', origin))))).resolves.toBe('invalid_token');
+        await expect(refusal(settle(() => tickets.redeem(ticket, upgrade('/chat', 'http://app.example'))))).resolves.toBe('invalid_token');
       });
 
       it('accepts any Origin when minted without one', async () => {
         const tickets = service();
         const { ticket } = await tickets.issue(identity());
-        await expect(tickets.redeem(ticket, upgrade('/chat', 'http://app.example'))).resolves.toMatchObject({ subject: 'maggie' });
+        await expect(settle(() => tickets.redeem(ticket, upgrade('/chat', 'http://app.example')))).resolves.toMatchObject({ subject: 'maggie' });
       });
 
       it('opens the bound path, with a query string, normalized as Nest normalizes gateway paths', async () => {
         const tickets = service();
         const { ticket } = await tickets.issue(identity(), { path: 'chat/' });
-        await expect(tickets.redeem(ticket, upgrade(`/chat?ticket=${ticket}`))).resolves.toMatchObject({ subject: 'maggie' });
+        await expect(settle(() => tickets.redeem(ticket, upgrade(`/chat?ticket=${ticket}`)))).resolves.toMatchObject({ subject: 'maggie' });
       });
 
       it('refuses another path and burns the ticket', async () => {
         const tickets = service();
         const { ticket } = await tickets.issue(identity(), { path: '/chat' });
-        await expect(refusal(tickets.redeem(ticket, upgrade(`/feed?ticket=${ticket}`)))).resolves.toBe('invalid_token');
-        await expect(refusal(tickets.redeem(ticket, upgrade(`/chat?ticket=${ticket}`)))).resolves.toBe('invalid_token');
+        await expect(refusal(settle(() => tickets.redeem(ticket, upgrade(`/feed?ticket=${ticket}`))))).resolves.toBe('invalid_token');
+        await expect(refusal(settle(() => tickets.redeem(ticket, upgrade(`/chat?ticket=${ticket}`))))).resolves.toBe('invalid_token');
       });
     });
   });

@@ -7,6 +7,7 @@ import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interfac
 import { DEFAULT_VERIFY_TIMEOUT_MS, WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { withinTimeout } from '../within-timeout.js';
+import { isPromise, type MaybePromise } from '../maybe-promise.js';
 import { MemoryTicketStore } from './memory-ticket.store.js';
 import type { TicketRecord, TicketStore } from './ticket-store.interface.js';
 
@@ -105,35 +106,48 @@ export class TicketService {
    * The ticket is consumed before its bindings are checked, so a ticket tried
    * from the wrong Origin or path is burnt, not left for another try. The
    * result carries the minting token's expiry, which the socket lives by.
+   * At once with a store that answers at once (memory), later with Redis.
    */
-  async redeem(ticket: string, request: IncomingMessage): Promise<WsVerifiedToken> {
+  redeem(ticket: string, request: IncomingMessage): MaybePromise<WsVerifiedToken> {
     if (!TICKET_FORMAT.test(ticket)) {
       throw new WsAuthError('invalid_token', 'Malformed ticket'); // no store round trip for what we never minted
     }
-    let record: TicketRecord | null;
+    let taken: MaybePromise<TicketRecord | null>;
     try {
-      record = await this.store.take(hashTicket(ticket));
+      taken = this.store.take(hashTicket(ticket));
     } catch (error) {
       throw asUnavailable(error);
     }
-    if (!record || record.notAfter <= Date.now()) {
-      throw new WsAuthError('invalid_token', 'Unknown, used or expired ticket');
-    }
-    if (record.origin !== undefined && request.headers.origin !== record.origin) {
-      throw new WsAuthError('invalid_token', 'The ticket was minted for another origin');
-    }
-    if (record.path !== undefined && pathOf(request) !== record.path) {
-      throw new WsAuthError('invalid_token', 'The ticket was minted for another path');
-    }
-    return {
-      principal: record.principal,
-      subject: record.subject,
-      sessionId: record.sessionId,
-      scopes: record.scopes,
-      expiresAt: record.expiresAt,
-      issuedAt: record.issuedAt,
-    };
+    return isPromise(taken)
+      ? taken.then(
+          (record) => honour(record, request),
+          (error: unknown) => {
+            throw asUnavailable(error);
+          },
+        )
+      : honour(taken, request);
   }
+}
+
+/** What a taken ticket stands for, if it is still good for this request. */
+function honour(record: TicketRecord | null, request: IncomingMessage): WsVerifiedToken {
+  if (!record || record.notAfter <= Date.now()) {
+    throw new WsAuthError('invalid_token', 'Unknown, used or expired ticket');
+  }
+  if (record.origin !== undefined && request.headers.origin !== record.origin) {
+    throw new WsAuthError('invalid_token', 'The ticket was minted for another origin');
+  }
+  if (record.path !== undefined && pathOf(request) !== record.path) {
+    throw new WsAuthError('invalid_token', 'The ticket was minted for another path');
+  }
+  return {
+    principal: record.principal,
+    subject: record.subject,
+    sessionId: record.sessionId,
+    scopes: record.scopes,
+    expiresAt: record.expiresAt,
+    issuedAt: record.issuedAt,
+  };
 }
 
 /** The store key of a ticket. */

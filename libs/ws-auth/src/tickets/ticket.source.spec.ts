@@ -7,6 +7,7 @@ import { WsAuthError } from '../ws-auth.errors.js';
 import { MemorySessionStore } from '../sessions/memory-session.store.js';
 import { TicketService } from './ticket.service.js';
 import { ticketSource } from './ticket.source.js';
+import { settle } from '../../../../test/support/settle.js';
 
 const verifier = { verify: async () => null };
 
@@ -55,7 +56,7 @@ describe('the ticket source', () => {
     const expiresAt = Date.now() + 60_000;
     const { ticket } = await tickets.issue({ principal: { sub: 'maggie' }, subject: 'maggie', sessionId: 's1', scopes: [], expiresAt });
     const request = upgrade(`/chat?ticket=${ticket}`);
-    await expect(authenticator.authenticateHandshake(request, policy)).resolves.toEqual({
+    await expect(settle(() => authenticator.authenticateHandshake(request, policy))).resolves.toEqual({
       principal: { sub: 'maggie' },
       subject: 'maggie',
       sessionId: 's1',
@@ -64,6 +65,15 @@ describe('the ticket source', () => {
       issuedAt: undefined,
       source: 'ticket',
     });
-    await expect(authenticator.authenticateHandshake(request, policy)).rejects.toBeInstanceOf(WsAuthError);
+    await expect(settle(() => authenticator.authenticateHandshake(request, policy))).rejects.toBeInstanceOf(WsAuthError);
+  });
+
+  it('decides a ticket handshake at once with the memory store: no promise, no timer', async () => {
+    const { authenticator, tickets } = authenticatorFor({ tickets: {} });
+    const policy = authenticator.policyFor(0, '/chat')!;
+    const { ticket } = await tickets.issue({ principal: { sub: 'maggie' }, subject: 'maggie', scopes: [], expiresAt: Date.now() + 60_000 });
+    const decided = authenticator.authenticateHandshake(upgrade(`/chat?ticket=${ticket}`), policy);
+    expect(decided).not.toBeInstanceOf(Promise);
+    expect(decided).toMatchObject({ subject: 'maggie', source: 'ticket' });
   });
 });

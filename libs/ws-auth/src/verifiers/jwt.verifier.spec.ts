@@ -1,6 +1,7 @@
 import { constants, createHmac, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { JwtVerifier } from './jwt.verifier.js';
+import { settle } from '../../../../test/support/settle.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,11 +34,6 @@ function sign(header: Json, claims: Json, key: string | Buffer | KeyObject): str
 const hs = (claims: Json, alg = 'HS256', key: string | Buffer = SECRET) => sign({ alg, typ: 'JWT' }, claims, key);
 const now = () => Math.floor(Date.now() / 1000);
 const claims = (overrides: Json = {}): Json => ({ sub: 'maggie', sid: 's-1', iat: now(), exp: now() + 300, ...overrides });
-
-/** A verifier's answer as a promise, whether it answered at once (a throw becomes a rejection) or later. */
-function settle<T>(run: () => T | Promise<T>): Promise<T> {
-  return new Promise<T>((resolve) => resolve(run()));
-}
 
 async function refusal(verifying: Promise<unknown>): Promise<WsAuthError> {
   try {
