@@ -41,6 +41,12 @@ export function markdownReport(report: BenchReport): string {
         `${show(f[`handshake_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} (${show(f[`handshake_user_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))}) |`,
     );
   }
+  out.push(
+    '',
+    `Against the floor (Nest \`WsAdapter\` with one \`JwtService.verify()\` in \`verifyClient\`, the same run): ` +
+      `header ${show(f.handshake_ratio_header_vs_floor_jwt)} (rate), ${show(f.handshake_cpu_cost_ratio_header_vs_floor_jwt)} (CPU); ` +
+      `subprotocol ${show(f.handshake_ratio_protocol_vs_floor_jwt)} (rate), ${show(f.handshake_cpu_cost_ratio_protocol_vs_floor_jwt)} (CPU).`,
+  );
 
   out.push('', '### Messages', '');
   out.push('Echo frames through one `@SubscribeMessage` handler, a window of frames in flight per socket; rounds in alternating order, medians.', '');

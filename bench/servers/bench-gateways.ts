@@ -9,7 +9,11 @@ import {
 import { WsAuth, WsAuthGuard } from 'nestjs-ws-auth';
 import { echoReply } from './echo-reply.js';
 import { liveSockets } from './live-sockets.js';
-import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, TICKETED_PATH } from './server-config.js';
+import { createSecretKey } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { JwtService } from '@nestjs/jwt';
+import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
+import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFY_CLIENT_PATH } from './server-config.js';
 
 /** The echo handler with no guard: what Nest's WsAdapter costs on its own. */
 @WebSocketGateway({ path: OPEN_PATH })
@@ -78,6 +82,44 @@ export class AllowAllGuard implements CanActivate {
 @UseGuards(AllowAllGuard)
 @WebSocketGateway({ path: ALLOW_ALL_PATH })
 export class AllowAllEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  handleConnection(): void {
+    liveSockets.opened();
+  }
+
+  handleDisconnect(): void {
+    liveSockets.closed();
+  }
+
+  @SubscribeMessage('echo')
+  echo(@MessageBody() data: unknown) {
+    return echoReply(data);
+  }
+}
+
+/** As ws-auth's JwtVerifier holds it: a KeyObject, HS256 only. */
+const floorJwt = new JwtService({ secret: createSecretKey(Buffer.from(BENCH_JWT_SECRET)), verifyOptions: { algorithms: ['HS256'] } });
+
+/**
+ * The floor of handshake authentication with @nestjs/jwt: `ws` calls this
+ * before the 101 and the token is verified, nothing more (no Origin policy,
+ * no revocation, no expiry, no principal kept for handlers).
+ */
+function verifyBearer({ req }: { req: IncomingMessage }): boolean {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Bearer ')) {
+    return false;
+  }
+  try {
+    floorJwt.verify(header.slice('Bearer '.length));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The echo handler on Nest's WsAdapter behind `verifyBearer`: the floor scenario's gateway. */
+@WebSocketGateway({ path: VERIFY_CLIENT_PATH, verifyClient: verifyBearer })
+export class VerifyClientEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
   handleConnection(): void {
     liveSockets.opened();
   }

@@ -15,7 +15,7 @@ import {
   type WsTokenVerifier,
 } from 'nestjs-ws-auth';
 import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
-import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway } from './bench-gateways.js';
+import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway, VerifyClientEchoGateway } from './bench-gateways.js';
 import { serveIssuerJwks } from './bench-issuer-jwks.js';
 import type { WsAuthServerOptions } from './server-config.js';
 
@@ -38,7 +38,7 @@ export async function startNestBenchApp(auth: WsAuthServerOptions | undefined): 
 }
 
 function plainModule(): DynamicModule {
-  @Module({ providers: [OpenEchoGateway] })
+  @Module({ providers: [OpenEchoGateway, VerifyClientEchoGateway] })
   class PlainBenchModule {}
   return { module: PlainBenchModule };
 }

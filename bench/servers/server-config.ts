@@ -30,6 +30,12 @@ export const OPEN_PATH = '/open';
 export const GUARDED_PATH = '/guarded';
 /** Guarded, credentials from `?ticket=` alone. */
 export const TICKETED_PATH = '/ticketed';
+/**
+ * On the plain Nest app: one `JwtService.verify()` of the bearer token in
+ * `ws`'s `verifyClient`, nothing else. The least an app can do to
+ * authenticate at the handshake with @nestjs/jwt, without ws-auth.
+ */
+export const VERIFY_CLIENT_PATH = '/verify-client';
 /** Public, its handler behind a guard that allows everything: what Nest's guard pipeline costs by itself. */
 export const ALLOW_ALL_PATH = '/allow-all';
 

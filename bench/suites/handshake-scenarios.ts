@@ -1,5 +1,5 @@
 import type { ClientCredential } from '../load/client-credential.js';
-import { GUARDED_PATH, OPEN_PATH, TICKETED_PATH, type BenchIssuer, type ServerConfig } from '../servers/server-config.js';
+import { GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFY_CLIENT_PATH, type BenchIssuer, type ServerConfig } from '../servers/server-config.js';
 import type { BenchIssuerSigner } from '../support/bench-issuer-keys.js';
 import type { BenchServerProcess } from '../support/bench-server-process.js';
 
@@ -53,6 +53,9 @@ export interface HandshakeScenario {
 /** The baseline every `handshake_ratio_*` is divided by: Nest's WsAdapter without auth. */
 export const HANDSHAKE_BASELINE = 'nest';
 
+/** The least an app can do to authenticate a header token at the handshake with @nestjs/jwt, without ws-auth. */
+export const HANDSHAKE_FLOOR = 'floor_jwt';
+
 const tickets = async ({ server, ticketsNeeded }: CredentialContext): Promise<ClientCredential> => ({
   kind: 'ticket',
   tickets: await server.mintTickets(ticketsNeeded, TICKETED_PATH),
@@ -61,6 +64,13 @@ const tickets = async ({ server, ticketsNeeded }: CredentialContext): Promise<Cl
 export const HANDSHAKE_SCENARIOS: readonly HandshakeScenario[] = [
   { name: 'bare', label: 'bare `ws` server (no Nest)', server: 'bare', path: OPEN_PATH, credential: () => ({ kind: 'none' }) },
   { name: 'nest', label: 'Nest `WsAdapter`, no auth (baseline)', server: 'nest', path: OPEN_PATH, credential: () => ({ kind: 'none' }) },
+  {
+    name: 'floor_jwt',
+    label: 'Nest `WsAdapter`, one `JwtService.verify()` in `verifyClient`, no ws-auth (the floor)',
+    server: 'nest',
+    path: VERIFY_CLIENT_PATH,
+    credential: () => ({ kind: 'header' }),
+  },
   { name: 'header', label: 'ws-auth, HS256 in `Authorization: Bearer`', server: 'ws-auth', path: GUARDED_PATH, credential: () => ({ kind: 'header' }) },
   {
     name: 'protocol',

@@ -9,6 +9,7 @@ import type { Figures, SuiteResult } from './figures.js';
 import { HandshakeLoadProcess, ticketsPerRun, type HandshakeRun } from './handshake-run.js';
 import {
   HANDSHAKE_BASELINE,
+  HANDSHAKE_FLOOR,
   HANDSHAKE_SCENARIOS,
   handshakeServers,
   type HandshakeServerName,
@@ -102,6 +103,18 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
       // User CPU alone: the system part on loopback carries the client's TCP work and wake-ups.
       const user = (run: HandshakeRun) => run.cpuMicrosPerHandshake - run.systemCpuMicrosPerHandshake;
       figures[`handshake_user_cpu_cost_ratio_${scenario.name}`] = round(median(own.map((run, i) => user(run) / user(baseline[i]))), 3);
+    }
+  }
+  // What ws-auth adds beyond the one verification any app must do (the floor scenario), round by round.
+  const floor = runs.get(HANDSHAKE_FLOOR);
+  for (const name of ['header', 'protocol']) {
+    const own = runs.get(name);
+    if (floor?.length && own?.length) {
+      figures[`handshake_ratio_${name}_vs_${HANDSHAKE_FLOOR}`] = round(median(own.map((run, i) => run.rate / floor[i].rate)), 3);
+      figures[`handshake_cpu_cost_ratio_${name}_vs_${HANDSHAKE_FLOOR}`] = round(
+        median(own.map((run, i) => run.cpuMicrosPerHandshake / floor[i].cpuMicrosPerHandshake)),
+        3,
+      );
     }
   }
   return { figures, runs: Object.fromEntries(runs), notMeasured };
