@@ -43,8 +43,8 @@ export interface BenchSettings {
 export const FULL_SETTINGS: BenchSettings = {
   mode: 'full',
   runs: 5,
-  handshake: { rounds: 7, warmupMs: 300, durationMs: 1500, concurrency: 16, users: 1000 },
-  message: { rounds: 9, sockets: 32, window: 16, warmupMs: 200, durationMs: 1000 },
+  handshake: { rounds: 7, warmupMs: 250, durationMs: 1300, concurrency: 16, users: 1000 },
+  message: { rounds: 7, sockets: 32, window: 16, warmupMs: 200, durationMs: 1000 },
   memory: { counts: [1000, 10000], runs: 3 },
   liveSockets: { counts: [100, 10000] },
   revocation: { sockets: 32, warmup: 20, perRun: 100 },
