@@ -1,4 +1,7 @@
+import { createSecretKey } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Injectable, UseGuards, type CanActivate } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import {
   MessageBody,
   SubscribeMessage,
@@ -7,17 +10,17 @@ import {
   type OnGatewayDisconnect,
 } from '@nestjs/websockets';
 import { WsAuth, WsAuthGuard } from 'nestjs-ws-auth';
+import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
 import { echoReply } from './echo-reply.js';
 import { liveSockets } from './live-sockets.js';
-import { createSecretKey } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { JwtService } from '@nestjs/jwt';
-import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
 import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFY_CLIENT_PATH } from './server-config.js';
 
-/** The echo handler with no guard: what Nest's WsAdapter costs on its own. */
-@WebSocketGateway({ path: OPEN_PATH })
-export class OpenEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
+/**
+ * The one handler every scenario measures, and the count of open sockets.
+ * Each gateway below is this class on a path, guarded or not: Nest finds
+ * inherited handlers and lifecycle hooks, so only the decorators differ.
+ */
+abstract class EchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
   handleConnection(): void {
     liveSockets.opened();
   }
@@ -31,44 +34,22 @@ export class OpenEchoGateway implements OnGatewayConnection, OnGatewayDisconnect
     return echoReply(data);
   }
 }
+
+/** The echo handler with no guard: what Nest's WsAdapter costs on its own. */
+@WebSocketGateway({ path: OPEN_PATH })
+export class OpenEchoGateway extends EchoGateway {}
 
 /** The same handler behind `WsAuthGuard`: authenticated at the handshake and per message. */
 @WsAuth({ sources: ['header', 'protocol'] })
 @UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: GUARDED_PATH })
-export class GuardedEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  handleConnection(): void {
-    liveSockets.opened();
-  }
-
-  handleDisconnect(): void {
-    liveSockets.closed();
-  }
-
-  @SubscribeMessage('echo')
-  echo(@MessageBody() data: unknown) {
-    return echoReply(data);
-  }
-}
+export class GuardedEchoGateway extends EchoGateway {}
 
 /** The same handler again, opened with single-use tickets only. */
 @WsAuth({ sources: ['ticket'] })
 @UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: TICKETED_PATH })
-export class TicketedEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  handleConnection(): void {
-    liveSockets.opened();
-  }
-
-  handleDisconnect(): void {
-    liveSockets.closed();
-  }
-
-  @SubscribeMessage('echo')
-  echo(@MessageBody() data: unknown) {
-    return echoReply(data);
-  }
-}
+export class TicketedEchoGateway extends EchoGateway {}
 
 /** A guard that allows everything: the control for what any guard costs in Nest. */
 @Injectable()
@@ -81,20 +62,7 @@ export class AllowAllGuard implements CanActivate {
 /** The same handler behind `AllowAllGuard`, on a public path of the ws-auth app. */
 @UseGuards(AllowAllGuard)
 @WebSocketGateway({ path: ALLOW_ALL_PATH })
-export class AllowAllEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  handleConnection(): void {
-    liveSockets.opened();
-  }
-
-  handleDisconnect(): void {
-    liveSockets.closed();
-  }
-
-  @SubscribeMessage('echo')
-  echo(@MessageBody() data: unknown) {
-    return echoReply(data);
-  }
-}
+export class AllowAllEchoGateway extends EchoGateway {}
 
 /** As ws-auth's JwtVerifier holds it: a KeyObject, HS256 only. */
 const floorJwt = new JwtService({ secret: createSecretKey(Buffer.from(BENCH_JWT_SECRET)), verifyOptions: { algorithms: ['HS256'] } });
@@ -119,17 +87,4 @@ function verifyBearer({ req }: { req: IncomingMessage }): boolean {
 
 /** The echo handler on Nest's WsAdapter behind `verifyBearer`: the floor scenario's gateway. */
 @WebSocketGateway({ path: VERIFY_CLIENT_PATH, verifyClient: verifyBearer })
-export class VerifyClientEchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  handleConnection(): void {
-    liveSockets.opened();
-  }
-
-  handleDisconnect(): void {
-    liveSockets.closed();
-  }
-
-  @SubscribeMessage('echo')
-  echo(@MessageBody() data: unknown) {
-    return echoReply(data);
-  }
-}
+export class VerifyClientEchoGateway extends EchoGateway {}

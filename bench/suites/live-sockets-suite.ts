@@ -1,11 +1,10 @@
 import type { BenchSettings } from '../bench-settings.js';
-import type { ClientCredential } from '../load/client-credential.js';
-import { GUARDED_PATH, OPEN_PATH, type ServerConfig } from '../servers/server-config.js';
 import { BenchServerProcess } from '../support/bench-server-process.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
 import type { Figures, SuiteResult } from './figures.js';
 import { HandshakeLoadProcess, type HandshakeRun } from './handshake-run.js';
+import { AUTHENTICATED_SOCKETS, UNAUTHENTICATED_SOCKETS, type IdleSocketKind } from './idle-socket-kinds.js';
 import { roundOrder } from './round-order.js';
 import { SocketHolderProcess } from './socket-holder-process.js';
 
@@ -13,16 +12,13 @@ import { SocketHolderProcess } from './socket-holder-process.js';
 const HELD_USERS_FROM = 1_000_000;
 
 /** The two kinds of server compared: ws-auth with authenticated sockets, and Nest's WsAdapter with plain ones. */
-interface LiveKind {
+interface LiveKind extends IdleSocketKind {
   readonly name: 'ws_auth' | 'nest';
-  readonly config: ServerConfig;
-  readonly path: string;
-  readonly credential: ClientCredential;
 }
 
 const KINDS: readonly LiveKind[] = [
-  { name: 'ws_auth', config: { kind: 'ws-auth' }, path: GUARDED_PATH, credential: { kind: 'header' } },
-  { name: 'nest', config: { kind: 'nest' }, path: OPEN_PATH, credential: { kind: 'none' } },
+  { name: 'ws_auth', ...AUTHENTICATED_SOCKETS },
+  { name: 'nest', ...UNAUTHENTICATED_SOCKETS },
 ];
 
 interface LiveServer {
@@ -53,7 +49,7 @@ export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir
     for (const kind of KINDS) {
       for (const count of [few, many]) {
         const name = `server-live-${kind.name}-${label(count)}`;
-        const server = await BenchServerProcess.start(name, kind.config, { cpuProfileDir });
+        const server = await BenchServerProcess.start(name, kind.server, { cpuProfileDir });
         const holder = await SocketHolderProcess.start(server.url(kind.path), kind.credential, HELD_USERS_FROM);
         const load = await HandshakeLoadProcess.start(server, kind.path, settings.handshake);
         lives.push({ kind, count, server, holder, load });

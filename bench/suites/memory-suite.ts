@@ -1,23 +1,20 @@
 import type { BenchSettings } from '../bench-settings.js';
 import type { ClientCredential } from '../load/client-credential.js';
-import { GUARDED_PATH, OPEN_PATH, type ServerConfig } from '../servers/server-config.js';
 import { BenchServerProcess } from '../support/bench-server-process.js';
 import { median, round } from '../support/stats.js';
 import { benchLog } from './bench-log.js';
 import type { Figures, SuiteResult } from './figures.js';
+import { AUTHENTICATED_SOCKETS, UNAUTHENTICATED_SOCKETS, type IdleSocketKind } from './idle-socket-kinds.js';
 import { SocketHolderProcess } from './socket-holder-process.js';
 
-interface MemoryKind {
+interface MemoryKind extends IdleSocketKind {
   readonly name: 'unauthenticated' | 'authenticated';
-  readonly server: ServerConfig;
-  readonly path: string;
-  readonly credential: ClientCredential;
 }
 
 /** Idle sockets on Nest's WsAdapter, against as many authenticated by ws-auth (each its own user and session). */
 const KINDS: readonly MemoryKind[] = [
-  { name: 'unauthenticated', server: { kind: 'nest' }, path: OPEN_PATH, credential: { kind: 'none' } },
-  { name: 'authenticated', server: { kind: 'ws-auth' }, path: GUARDED_PATH, credential: { kind: 'header' } },
+  { name: 'unauthenticated', ...UNAUTHENTICATED_SOCKETS },
+  { name: 'authenticated', ...AUTHENTICATED_SOCKETS },
 ];
 
 /** Sockets opened and closed before measuring: lazily built code and caches are then part of the baseline. */
