@@ -8,6 +8,7 @@ import type { BenchServerProcess } from '../support/bench-server-process.js';
 export interface HandshakeRun {
   /** Handshakes completed per second. */
   readonly rate: number;
+  readonly completed: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly failed: number;
@@ -71,6 +72,7 @@ export class HandshakeLoadProcess {
     const { result, spend } = await this.server.spendDuring(() => this.run({ durationMs: settings.durationMs }));
     return {
       rate: (result.completed / result.elapsedMs) * 1000,
+      completed: result.completed,
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
       failed: result.failed,

@@ -6,8 +6,10 @@ import type { IpcConfig, IpcConfigRequest, IpcReady, IpcReply } from './ipc-prot
 const BENCH_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface BenchChildOptions {
-  /** Extra flags for node (`--expose-gc`, `--cpu-prof`, ...). */
+  /** Extra flags for node (`--expose-gc`, `--cpu-prof`, ...), or for `execPath` when set. */
   execArgv?: string[];
+  /** Run under another program (valgrind), which gets `execArgv` and then starts node itself. */
+  execPath?: string;
   env?: Record<string, string>;
   /** What the child prints goes to the orchestrator's stderr, prefixed; default: dropped. */
   verbose?: boolean;
@@ -53,6 +55,7 @@ export class BenchChild<TInfo = unknown> {
   static async start<TInfo = unknown>(name: string, script: string, config: unknown, options: BenchChildOptions = {}): Promise<BenchChild<TInfo>> {
     const child = fork(BENCH_ROOT + script, [], {
       execArgv: options.execArgv ?? [],
+      execPath: options.execPath,
       env: { ...process.env, ...options.env },
       stdio: options.verbose ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced', // large sample arrays travel faster than as JSON

@@ -9,6 +9,20 @@ export interface ServerProcessOptions {
   readonly exposeGc?: boolean;
   /** Writes a V8 CPU profile of the whole process there when it exits (`node --cpu-prof`). */
   readonly cpuProfileDir?: string;
+  /**
+   * Runs the server under `valgrind --tool=callgrind`, counting nothing
+   * until told to (`callgrind_control --instr=on`), into this file.
+   */
+  readonly callgrindOutFile?: string;
+}
+
+/**
+ * Callgrind counts the instructions the server executes: the same count for
+ * the same work whatever else the machine is doing. V8 writes the code it
+ * runs, so valgrind must check every write for code it has translated.
+ */
+function callgrindArgs(outFile: string, nodeFlags: string[]): string[] {
+  return ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${outFile}`, process.execPath, ...nodeFlags];
 }
 
 /** What a server spent while some load ran against it. */
@@ -41,12 +55,21 @@ export class BenchServerProcess {
       ...(options.exposeGc ? ['--expose-gc'] : []),
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
     ];
-    const child = await BenchChild.start<ServerInfo>(name, 'servers/bench-server.js', config, { execArgv });
+    const child = await BenchChild.start<ServerInfo>(
+      name,
+      'servers/bench-server.js',
+      config,
+      options.callgrindOutFile ? { execPath: 'valgrind', execArgv: callgrindArgs(options.callgrindOutFile, execArgv) } : { execArgv },
+    );
     return new BenchServerProcess(name, child, options.cpuProfileDir !== undefined);
   }
 
   get port(): number {
     return this.child.info.port;
+  }
+
+  get pid(): number {
+    return this.child.info.pid;
   }
 
   url(path: string): string {

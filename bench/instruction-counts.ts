@@ -1,0 +1,124 @@
+// Instructions the server executes per handshake, counted by callgrind: the
+// same count for the same work, whatever else the machine is doing, where
+// rates and CPU times on a shared 2-vCPU VM drift by 10 to 30 % between runs.
+// Each scenario's server runs under valgrind, warms up uncounted, counts
+// during one run of handshakes, and exits. Run: npm run bench:instructions
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchSettings } from './bench-settings.js';
+import type { ClientCredential } from './load/client-credential.js';
+import { GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFY_CLIENT_PATH, type ServerConfig } from './servers/server-config.js';
+import { benchLog } from './suites/bench-log.js';
+import { HandshakeLoadProcess } from './suites/handshake-run.js';
+import { BenchServerProcess } from './support/bench-server-process.js';
+import { machineInfo } from './support/machine.js';
+
+interface CountedScenario {
+  readonly name: string;
+  readonly label: string;
+  readonly server: ServerConfig;
+  readonly path: string;
+  /** Tickets are minted by the server for each run: they are single-use. */
+  readonly credential: (server: BenchServerProcess, count: number) => ClientCredential | Promise<ClientCredential>;
+}
+
+const SCENARIOS: readonly CountedScenario[] = [
+  { name: 'nest', label: 'Nest `WsAdapter`, no auth (baseline)', server: { kind: 'nest' }, path: OPEN_PATH, credential: () => ({ kind: 'none' }) },
+  {
+    name: 'floor_jwt',
+    label: 'Nest `WsAdapter`, one `JwtService.verify()` in `verifyClient` (the floor)',
+    server: { kind: 'nest' },
+    path: VERIFY_CLIENT_PATH,
+    credential: () => ({ kind: 'header' }),
+  },
+  { name: 'header', label: 'ws-auth, HS256 in `Authorization: Bearer`', server: { kind: 'ws-auth' }, path: GUARDED_PATH, credential: () => ({ kind: 'header' }) },
+  { name: 'protocol', label: 'ws-auth, HS256 in subprotocols', server: { kind: 'ws-auth' }, path: GUARDED_PATH, credential: () => ({ kind: 'protocol' }) },
+  {
+    name: 'ticket_memory',
+    label: 'ws-auth, `?ticket=` from the memory ticket store',
+    server: { kind: 'ws-auth', tickets: { store: 'memory' } },
+    path: TICKETED_PATH,
+    credential: async (server, count) => ({ kind: 'ticket', tickets: await server.mintTickets(count, TICKETED_PATH) }),
+  },
+];
+
+/** Under valgrind a handshake takes some 50 times longer: a few hundred per second at most. */
+const RUN: BenchSettings['handshake'] = { rounds: 1, warmupMs: 0, durationMs: 8000, concurrency: 4, users: 200 };
+const WARMUP_RUNS = 3;
+const MAX_HANDSHAKES_PER_RUN = 5000;
+
+const only = process.argv.find((arg) => arg.startsWith('--scenarios='))?.slice('--scenarios='.length).split(',');
+const dir = mkdtempSync(join(tmpdir(), 'ws-auth-callgrind-'));
+const figures: Record<string, number> = {};
+try {
+  for (const scenario of SCENARIOS.filter((s) => !only || only.includes(s.name))) {
+    const outFile = join(dir, `${scenario.name}.out`);
+    benchLog(`instructions: ${scenario.name}: starting the server under callgrind`);
+    const server = await BenchServerProcess.start(`server-${scenario.name}`, scenario.server, { callgrindOutFile: outFile });
+    const load = await HandshakeLoadProcess.start(server, scenario.path, RUN);
+    let completed = 0;
+    try {
+      // Uncounted: the JIT tiers the handshake path up, caches fill.
+      for (let i = 0; i < WARMUP_RUNS; i++) {
+        await load.measure(await scenario.credential(server, MAX_HANDSHAKES_PER_RUN), RUN);
+      }
+      const credential = await scenario.credential(server, MAX_HANDSHAKES_PER_RUN);
+      callgrind(['--instr=on', String(server.pid)]);
+      const run = await load.measure(credential, RUN);
+      callgrind(['--instr=off', String(server.pid)]);
+      completed = run.completed;
+      if (run.failed > 0) {
+        throw new Error(`${scenario.name}: ${run.failed} handshakes failed`);
+      }
+    } finally {
+      await load.stop();
+      await server.stop(); // callgrind writes its counts at exit
+    }
+    const instructions = totalInstructions(outFile);
+    figures[`instructions_per_handshake_${scenario.name}`] = Math.round(instructions / completed);
+    benchLog(`instructions: ${scenario.name}: ${completed} handshakes, ${Math.round(instructions / completed)} instructions each`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const base = figures.instructions_per_handshake_nest;
+const floor = figures.instructions_per_handshake_floor_jwt;
+for (const scenario of SCENARIOS) {
+  const own = figures[`instructions_per_handshake_${scenario.name}`];
+  if (own !== undefined && base !== undefined && scenario.name !== 'nest') {
+    figures[`instructions_ratio_${scenario.name}`] = Math.round((own / base) * 1000) / 1000;
+  }
+  if (own !== undefined && floor !== undefined && ['header', 'protocol'].includes(scenario.name)) {
+    figures[`instructions_ratio_${scenario.name}_vs_floor_jwt`] = Math.round((own / floor) * 1000) / 1000;
+  }
+}
+const results = { generated_at: new Date().toISOString(), machine: machineInfo(), ...figures };
+writeFileSync(new URL('../../../bench/results-instructions.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+console.log('| scenario | instructions per handshake | vs baseline |\n| --- | --- | --- |');
+for (const scenario of SCENARIOS) {
+  const own = figures[`instructions_per_handshake_${scenario.name}`];
+  if (own !== undefined) {
+    console.log(`| ${scenario.label} | ${own.toLocaleString('en')} | ${figures[`instructions_ratio_${scenario.name}`] ?? 1} |`);
+  }
+}
+
+function callgrind(args: string[]): void {
+  execFileSync('callgrind_control', args, { stdio: 'ignore' });
+}
+
+/**
+ * The `totals:` line of a callgrind output file: instructions executed while
+ * instrumented. (Its `summary:` line counts only the part before the first
+ * toggle, 0 here.)
+ */
+function totalInstructions(file: string): number {
+  const text = readFileSync(file, 'utf8');
+  const line = /^totals: (\d+)/m.exec(text);
+  if (!line) {
+    throw new Error(`no totals in ${file}`);
+  }
+  return Number(line[1]);
+}
