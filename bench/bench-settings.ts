@@ -54,8 +54,8 @@ export const FULL_SETTINGS: BenchSettings = {
 export const QUICK_SETTINGS: BenchSettings = {
   mode: 'quick',
   runs: 3,
-  handshake: { rounds: 3, warmupMs: 100, durationMs: 400, concurrency: 16, users: 300 },
-  message: { rounds: 3, sockets: 16, window: 16, warmupMs: 100, durationMs: 400 },
+  handshake: { rounds: 2, warmupMs: 100, durationMs: 300, concurrency: 16, users: 300 },
+  message: { rounds: 2, sockets: 16, window: 16, warmupMs: 100, durationMs: 400 },
   memory: { counts: [1000], runs: 1 },
   liveSockets: { counts: [100, 1000] },
   revocation: { sockets: 16, warmup: 5, perRun: 30 },

@@ -39,10 +39,12 @@ export async function runHandshakeSuite(settings: BenchSettings, cpuProfileDir?:
           servers.set(name as HandshakeServerName, await BenchServerProcess.start(`server-${name}`, config, { cpuProfileDir })),
         ),
     );
-    for (const scenario of scenarios) {
-      const server = servers.get(scenario.server)!;
-      loads.set(scenario.name, await HandshakeLoadProcess.start(server, scenario.path, settings.handshake, { users: scenario.users }));
-    }
+    await Promise.all(
+      scenarios.map(async (scenario) => {
+        const server = servers.get(scenario.server)!;
+        loads.set(scenario.name, await HandshakeLoadProcess.start(server, scenario.path, settings.handshake, { users: scenario.users }));
+      }),
+    );
     for (let round = 0; round < settings.handshake.rounds; round++) {
       for (const scenario of roundOrder(scenarios, round)) {
         const server = servers.get(scenario.server)!;

@@ -46,17 +46,29 @@ export async function runLiveSocketsSuite(settings: BenchSettings, cpuProfileDir
   const lives: LiveServer[] = [];
   const runs: Record<string, HandshakeRun[]> = {};
   try {
-    for (const kind of KINDS) {
-      for (const count of [few, many]) {
-        const name = `server-live-${kind.name}-${label(count)}`;
-        const server = await BenchServerProcess.start(name, kind.server, { cpuProfileDir });
+    // Set up side by side (the servers' start-up is mostly waiting), in a fixed order for the rounds.
+    const setups = KINDS.flatMap((kind) => [few, many].map((count) => ({ kind, count })));
+    const started = await Promise.allSettled(
+      setups.map(async ({ kind, count }) => {
+        const server = await BenchServerProcess.start(`server-live-${kind.name}-${label(count)}`, kind.server, { cpuProfileDir });
         const holder = await SocketHolderProcess.start(server.url(kind.path), kind.credential, HELD_USERS_FROM);
         const load = await HandshakeLoadProcess.start(server, kind.path, settings.handshake);
-        lives.push({ kind, count, server, holder, load });
-        runs[runKey(kind, count)] = [];
-        await holder.open(count);
-        await load.measure(kind.credential, settings.handshake); // discarded: the server's warm-up
+        return { kind, count, server, holder, load };
+      }),
+    );
+    for (const result of started) {
+      if (result.status === 'fulfilled') {
+        lives.push(result.value);
+        runs[runKey(result.value.kind, result.value.count)] = [];
       }
+    }
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) {
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    for (const live of lives) {
+      await live.holder.open(live.count);
+      await live.load.measure(live.kind.credential, settings.handshake); // discarded: the server's warm-up
     }
     for (let i = 0; i < settings.handshake.rounds; i++) {
       for (const live of roundOrder(lives, i)) {
