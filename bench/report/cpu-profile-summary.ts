@@ -44,6 +44,22 @@ const where = (node: ProfileNode) => {
   const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   return pkg ?? (url.includes('/libs/ws-auth/') ? 'ws-auth' : url.startsWith('node:') ? 'node core' : url ? url.replace(/^.*\/(bench|dist)\//, '$1/') : node.callFrame.functionName);
 };
+/** Coarser than packages: what a handshake's time goes to, the same rows for every server. */
+const kindOf = (node: ProfileNode): string => {
+  const { functionName, url } = node.callFrame;
+  const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (url.includes('/libs/ws-auth/')) return 'ws-auth';
+  if (pkg && /^(jsonwebtoken|jws|jwa|@nestjs\/jwt|buffer-equal-constant-time|safe-buffer|ecdsa-sig-formatter|jose)$/.test(pkg)) return 'JWT libraries (jsonwebtoken, jws, jwa, @nestjs/jwt, jose)';
+  if (url.startsWith('node:internal/crypto/')) return 'node:crypto (HMAC, hashes)';
+  if (pkg && /^(rxjs|@nestjs\/)/.test(pkg)) return 'Nest and rxjs';
+  if (pkg === 'ws') return 'ws';
+  if (functionName === '(garbage collector)') return 'garbage collector';
+  if (/^node:internal\/(modules|deps\/cjs-module-lexer)/.test(url) || /^(openFileHandle|compileSourceTextModule|internalModuleStat|readFileUtf8|fstat)$/.test(functionName)) {
+    return 'module loading (start-up, once per process)';
+  }
+  if (!url && /^(writeUtf8String|writeLatin1String|writeBuffer|writev|read|close|shutdown)$/.test(functionName)) return 'socket calls (write, read, close)';
+  return pkg ?? (url.startsWith('node:') || !url ? 'other Node core' : 'other');
+};
 const label = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'} ${where(node)}:${node.callFrame.lineNumber + 1}`;
 const amount = (t: number) => (per ? `${(t / per).toFixed(1).padStart(6)} µs` : `${((100 * t) / busy).toFixed(1).padStart(5)}%`);
 const top = (map: Map<string, number>, n: number) =>
@@ -51,6 +67,7 @@ const top = (map: Map<string, number>, n: number) =>
 
 const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();
+const byKind = new Map<string, number>();
 for (const [id, t] of selfMicros) {
   const node = byId.get(id)!;
   if (['(idle)', '(program)'].includes(node.callFrame.functionName)) {
@@ -58,9 +75,12 @@ for (const [id, t] of selfMicros) {
   }
   byFunction.set(label(node), (byFunction.get(label(node)) ?? 0) + t);
   byPackage.set(where(node), (byPackage.get(where(node)) ?? 0) + t);
+  byKind.set(kindOf(node), (byKind.get(kindOf(node)) ?? 0) + t);
 }
 console.log(`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s sampled${per ? ` (${(busy / per).toFixed(1)} µs per socket)` : ''}\n\nself time by package:`);
 console.log(top(byPackage, 15).join('\n'));
+console.log('\nself time by kind:');
+console.log(top(byKind, 12).join('\n'));
 console.log('\nself time by function:');
 console.log(top(byFunction, 30).join('\n'));
 
