@@ -25,9 +25,10 @@ export interface HandshakeRunResult {
   readonly p99Ms: number;
 }
 
-/** One run: how long, and the credential when it changes (new tickets, say). */
+/** One run: how long (or how many handshakes, whichever ends first), and the credential when it changes (new tickets, say). */
 export interface HandshakeRunRequest {
   readonly durationMs: number;
+  readonly count?: number;
   readonly credential?: ClientCredential;
 }
 
@@ -41,7 +42,7 @@ const config = await receiveConfig<HandshakeLoadConfig>();
 let credentials: ClientCredentials | undefined;
 let next = 0;
 
-async function run({ durationMs, credential }: HandshakeRunRequest): Promise<HandshakeRunResult> {
+async function run({ durationMs, count = Infinity, credential }: HandshakeRunRequest): Promise<HandshakeRunResult> {
   if (credential) {
     credentials = new ClientCredentials(config.url, credential);
     next = 0;
@@ -55,8 +56,10 @@ async function run({ durationMs, credential }: HandshakeRunRequest): Promise<Han
   const started = performance.now();
   const deadline = started + durationMs;
   let exhausted = false;
+  let begun = 0;
   const lane = async () => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && begun < count) {
+      begun++;
       if (next >= current.capacity) {
         exhausted = true;
         return;

@@ -85,6 +85,15 @@ export class HandshakeLoadProcess {
     };
   }
 
+  /**
+   * Exactly `count` handshakes (or fewer, if `timeoutMs` passes first), with
+   * no probe of the server: what counting instructions needs, where the
+   * same work must be asked of every server whatever its speed.
+   */
+  handshakes(credential: ClientCredential, count: number, timeoutMs: number): Promise<HandshakeRunResult> {
+    return this.run({ durationMs: timeoutMs, count, credential: this.changed(credential) });
+  }
+
   stop(): Promise<void> {
     return this.child.stop();
   }
