@@ -55,6 +55,8 @@ describe('PassportVerifier: an existing passport strategy judges the token', () 
     ['a wrong signature', () => signHs(ownClaims(), 'not-the-passport-secret-0123456789')],
     ['an expired token', () => token({ exp: Math.floor(Date.now() / 1000) - 60 })],
     ['validate() throwing UnauthorizedException', () => token({ banned: true })],
+    // passport-jwt checks exp and nbf, not iat: the verifier refuses one beyond the 5 s leeway, as JwtVerifier does.
+    ['a token issued an hour in the future', () => token({ iat: Math.floor(Date.now() / 1000) + 3600 })],
   ])('answers 401 invalid_token for %s', async (_, make) => {
     const answer = await rawUpgrade(`${server.ws}/secure`, [['Authorization', `Bearer ${make()}`]]);
     expect(answer.status).toBe(401);

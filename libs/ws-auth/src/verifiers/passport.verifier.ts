@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpException } from '@nestjs/common';
-import { decodeJwt } from 'jose';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
-import { scopesFromClaims } from './claims.js';
+import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
+import { assertIssuedInPast, scopesFromClaims } from './claims.js';
+import { decodeCompactJws } from './compact-jws.js';
 
 type PassportModule = typeof import('passport');
 
@@ -15,6 +16,8 @@ export interface PassportVerifierOptions<TPrincipal> {
    * and `exp` from the token, so the socket still dies when the token expires.
    */
   describe?: (user: TPrincipal, claims: Record<string, unknown>) => Omit<WsVerifiedToken<TPrincipal>, 'principal'>;
+  /** Seconds of leeway on `iat`, which strategies such as passport-jwt leave unchecked. Default 5. */
+  clockToleranceSec?: number;
 }
 
 /**
@@ -52,7 +55,10 @@ export class PassportVerifier<TPrincipal = Record<string, unknown>> implements W
         reject(error ? PassportVerifier.toAuthError(error) : new WsAuthError('invalid_token')),
       );
     });
-    return { principal: user, ...(this.options.describe ?? describeUser)(user, claimsOf(token)) };
+    const claims = decodeCompactJws(token)?.claims ?? {}; // verified by the strategy; read here, not judged again
+    // passport-jwt checks exp and nbf, not iat; a future iat would escape revokeSubject().
+    assertIssuedInPast(claims, this.options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC);
+    return { principal: user, ...(this.options.describe ?? describeUser)(user, claims) };
   }
 
   /** `validate()` throwing 401/403 refuses the token; anything else means the strategy could not decide. */
@@ -71,14 +77,6 @@ export class PassportVerifier<TPrincipal = Record<string, unknown>> implements W
     // and the same instance @nestjs/passport registers strategies on.
     this.passport ??= import('passport').then((module) => ((module as { default?: PassportModule }).default ?? module) as PassportModule);
     return this.passport;
-  }
-}
-
-function claimsOf(token: string): Record<string, unknown> {
-  try {
-    return decodeJwt(token); // the strategy has verified it; we only read it
-  } catch {
-    return {};
   }
 }
 
