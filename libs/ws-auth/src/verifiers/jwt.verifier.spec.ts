@@ -1,4 +1,4 @@
-import { constants, createHmac, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { constants, createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { JwtVerifier } from './jwt.verifier.js';
 import { settle } from '../../../../test/support/settle.js';
@@ -367,6 +367,18 @@ describe('JwtVerifier', () => {
 
     it('throws for a PEM key passed as a Buffer secret', () => {
       expect(() => new JwtVerifier({ secret: Buffer.from(pem) })).toThrow(/looks like a PEM key/);
+    });
+
+    it.each([
+      ['DER (SPKI)', () => publicKey.export({ type: 'spki', format: 'der' })],
+      ['DER (PKCS#1, RSA)', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'pkcs1', format: 'der' })],
+      ['a JWK', () => JSON.stringify(publicKey.export({ format: 'jwk' }))],
+    ])('throws for a public key in %s passed as the secret', (_, key) => {
+      expect(() => new JwtVerifier({ secret: key() })).toThrow(/is a key in DER or JWK form/);
+    });
+
+    it('still takes 32 random bytes as a secret', () => {
+      expect(() => new JwtVerifier({ secret: randomBytes(32) })).not.toThrow();
     });
 
     it.each([[['HS256']], [['ES256', 'HS256']]])('throws for HS algorithms with a publicKey (%j)', (algorithms) => {

@@ -124,6 +124,9 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
         // RS->HS key confusion: a public key must never double as an HMAC secret.
         throw new Error('ws-auth: JwtVerifier secret looks like a PEM key; pass it as publicKey');
       }
+      if (isPublicKeyInOtherForm(secret)) {
+        throw new Error('ws-auth: JwtVerifier secret is a key in DER or JWK form, not secret bytes; pass a public key as publicKey');
+      }
       if (secret.length < MIN_HMAC_SECRET_BYTES) {
         logger.warn(`JwtVerifier secret is shorter than ${MIN_HMAC_SECRET_BYTES} bytes (RFC 7518 §3.2)`);
       }
@@ -138,6 +141,24 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
       throw new Error('ws-auth: a JwtVerifier publicKey needs an explicit list of RS/PS/ES algorithms');
     }
     return algorithms;
+  }
+}
+
+/** The same key confusion as a PEM secret, in the other forms a key travels in (a JWK of any kind is never secret bytes). */
+function isPublicKeyInOtherForm(secret: Buffer): boolean {
+  for (const type of ['spki', 'pkcs1'] as const) {
+    try {
+      createPublicKey({ key: secret, format: 'der', type });
+      return true;
+    } catch {
+      // not this form
+    }
+  }
+  try {
+    const jwk = JSON.parse(secret.toString('utf8')) as { kty?: unknown };
+    return typeof jwk === 'object' && jwk !== null && typeof jwk.kty === 'string';
+  } catch {
+    return false;
   }
 }
 
