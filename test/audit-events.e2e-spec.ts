@@ -1,6 +1,5 @@
-import { UseGuards } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { JwtVerifier, WsAuth, WsAuthGuard, WsSessionService, type WsAuthAuditEvent } from 'nestjs-ws-auth';
+import { JwtVerifier, WsAuth, WsSessionService, type WsAuthAuditEvent } from 'nestjs-ws-auth';
 import { SecureGateway, startTestApp, type RunningTestApp } from './support/guarded-test-app.js';
 import { ownClaims, signHs } from './support/tokens.js';
 import { closed, connect, exchange, rawUpgrade } from './support/ws-client.js';
@@ -10,12 +9,10 @@ const ORIGIN = 'https://app.example';
 const token = (claims: Record<string, unknown> = {}) => signHs(ownClaims(claims), SECRET);
 
 @WsAuth({ sources: ['header'], firstMessage: { timeoutMs: 300 } })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: '/pending' })
 class PendingGateway {}
 
 @WsAuth({ sources: ['protocol'], acceptThenClose: true })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: '/browser' })
 class BrowserGateway {}
 

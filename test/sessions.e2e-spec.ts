@@ -1,6 +1,5 @@
-import { UseGuards } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
-import { getWsAuth, JwtVerifier, WsAuth, WsAuthGuard, WsAuthInfo, WsSessionService } from 'nestjs-ws-auth';
+import { getWsAuth, JwtVerifier, WsAuth, WsAuthInfo, WsSessionService } from 'nestjs-ws-auth';
 import type { WebSocket } from 'ws';
 import { connections, SecureGateway, startTestApp, type RunningTestApp } from './support/guarded-test-app.js';
 import { ownClaims, signHs } from './support/tokens.js';
@@ -13,7 +12,6 @@ const bearer = (value: string) => ({ headers: { Authorization: `Bearer ${value}`
 
 /** Sockets reach this gateway only once authenticated by their first frame. */
 @WsAuth({ sources: ['header'], firstMessage: { timeoutMs: 2000 } })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: '/pending' })
 class PendingGateway implements OnGatewayConnection {
   handleConnection(client: WebSocket): void {
@@ -28,7 +26,6 @@ class PendingGateway implements OnGatewayConnection {
 
 /** For browsers: a refused credential gets an upgrade closed at once with a readable code. */
 @WsAuth({ sources: ['protocol'], acceptThenClose: true })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: '/browser' })
 class BrowserGateway implements OnGatewayConnection {
   handleConnection(client: WebSocket): void {

@@ -55,7 +55,7 @@ export function markdownReport(report: BenchReport): string {
     ['bare', 'bare `ws` server'],
     ['unguarded', 'Nest `WsAdapter`, unguarded handler'],
     ['open_ws_auth', 'ws-auth app, unguarded gateway (baseline)'],
-    ['guarded', 'ws-auth app, `@UseGuards(WsAuthGuard)`'],
+    ['guarded', 'ws-auth app, `@WsAuth()`'],
     ['allow_all_guard', 'ws-auth app, `@UseGuards(AllowAllGuard)` (returns `true`; control)'],
   ]) {
     out.push(`| ${label} | ${show(f[`message_rate_${name}`])} | ${show(f[`message_server_cpu_us_${name}`])} | ${show(f[`message_server_elu_${name}`])} |`);

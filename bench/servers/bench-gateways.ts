@@ -9,7 +9,7 @@ import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
 } from '@nestjs/websockets';
-import { WsAuth, WsAuthGuard } from 'nestjs-ws-auth';
+import { WsAuth, WsPublic } from 'nestjs-ws-auth';
 import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
 import { echoReply } from './echo-reply.js';
 import { liveSockets } from './live-sockets.js';
@@ -35,19 +35,18 @@ abstract class EchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 }
 
-/** The echo handler with no guard: what Nest's WsAdapter costs on its own. */
+/** The echo handler with no guard: what Nest's WsAdapter costs on its own (public where ws-auth serves it). */
+@WsPublic()
 @WebSocketGateway({ path: OPEN_PATH })
 export class OpenEchoGateway extends EchoGateway {}
 
-/** The same handler behind `WsAuthGuard`: authenticated at the handshake and per message. */
+/** The same handler behind `@WsAuth()`: authenticated at the handshake and, by `WsAuthGuard`, per message. */
 @WsAuth({ sources: ['header', 'protocol'] })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: GUARDED_PATH })
 export class GuardedEchoGateway extends EchoGateway {}
 
 /** The same handler again, opened with single-use tickets only. */
 @WsAuth({ sources: ['ticket'] })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: TICKETED_PATH })
 export class TicketedEchoGateway extends EchoGateway {}
 
@@ -60,6 +59,7 @@ export class AllowAllGuard implements CanActivate {
 }
 
 /** The same handler behind `AllowAllGuard`, on a public path of the ws-auth app. */
+@WsPublic()
 @UseGuards(AllowAllGuard)
 @WebSocketGateway({ path: ALLOW_ALL_PATH })
 export class AllowAllEchoGateway extends EchoGateway {}

@@ -14,6 +14,7 @@ import {
   WsAuthGuard,
   WsAuthInfo,
   WsAuthModule,
+  WsPublic,
   WsScopes,
   WsUser,
   type WsAuthModuleOptions,
@@ -25,7 +26,7 @@ import { LogCapture } from './log-capture.js';
 /** What the guarded gateway saw in handleConnection, so tests can prove what reached it. */
 export const connections: Array<{ subject: string | undefined; url: string | undefined }> = [];
 
-/** A guarded gateway exercising every part of the library a handler can touch. */
+/** A gateway guarded the plain Nest way, exercising every part of the library a handler can touch. */
 @UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: '/secure' })
 export class SecureGateway implements OnGatewayConnection {
@@ -45,7 +46,8 @@ export class SecureGateway implements OnGatewayConnection {
   }
 }
 
-/** An unguarded gateway: served as plain WsAdapter serves it. */
+/** A public gateway: served as plain WsAdapter serves it. */
+@WsPublic()
 @WebSocketGateway({ path: '/public' })
 export class PublicGateway {
   @SubscribeMessage('ping')

@@ -5,6 +5,7 @@ export { WsAuthenticator } from './ws-auth.authenticator.js';
 export { HttpBearerGuard } from './http-bearer.guard.js';
 export { WsAuthExceptionFilter } from './ws-auth-exception.filter.js';
 export { WsAuthError, type WsAuthErrorCode } from './ws-auth.errors.js';
+export { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 export { getWsAuth } from './ws-auth.state.js';
 export { WsCloseCode } from './ws-auth.close-codes.js';
 export type { WsAuthAuditEvent, WsAuthCloseReason } from './audit/ws-auth-audit-event.interface.js';
@@ -16,6 +17,7 @@ export type { SessionEvent, RevocationSubject } from './sessions/session-event.j
 export { WS_AUTH_OPTIONS, ACCESS_TOKEN_PROTOCOL, BEARER_PROTOCOL_PREFIX } from './ws-auth.constants.js';
 
 export { WsAuth } from './decorators/ws-auth.decorator.js';
+export { WsPublic } from './decorators/ws-public.decorator.js';
 export { WsScopes } from './decorators/ws-scopes.decorator.js';
 export { WsUser } from './decorators/ws-user.decorator.js';
 export { WsAuthInfo } from './decorators/ws-auth-info.decorator.js';

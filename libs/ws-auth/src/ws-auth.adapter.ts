@@ -15,6 +15,7 @@ import { WsAuthError } from './ws-auth.errors.js';
 import { getWsAuth, handshakeOutcomes } from './ws-auth.state.js';
 import { isPromise, type MaybePromise } from './maybe-promise.js';
 import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
+import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 
 type WsAdapterOptions = ConstructorParameters<typeof WsAdapter>[1];
 type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
@@ -29,11 +30,10 @@ interface GuardedServer {
 }
 
 /**
- * `WsAdapter` that authenticates every upgrade to a gateway guarded with
- * `WsAuthGuard` before the `101`, through `ws`'s `verifyClient`: a refused
- * request gets 400/401/403/503 and never becomes a socket, so it never
- * reaches `handleConnection`. Gateways without the guard are served as
- * `WsAdapter` serves them.
+ * `WsAdapter` that authenticates every upgrade to a gateway before the `101`,
+ * through `ws`'s `verifyClient`: a refused request gets 400/401/403/503 and
+ * never becomes a socket, so it never reaches `handleConnection`. Only
+ * gateways marked `@WsPublic()` are served as `WsAdapter` serves them.
  *
  * @example app.useWebSocketAdapter(new WsAuthAdapter(app));
  */
@@ -48,7 +48,7 @@ export class WsAuthAdapter extends WsAdapter {
     const lifecycle = WsAuthAdapter.find(app, WsConnectionLifecycle);
     const auditor = WsAuthAdapter.find(app, WsAuthAuditor);
     if (!authenticator || !lifecycle || !auditor) {
-      throw new Error('ws-auth: WsAuthAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
+      throw new WsAuthConfigurationError('WsAuthAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
     }
     this.authenticator = authenticator;
     this.lifecycle = lifecycle;

@@ -8,6 +8,7 @@ import type { SessionStore } from './sessions/session-store.interface.js';
 import type { TicketService } from './tickets/ticket.service.js';
 import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
 import { WsAuthError } from './ws-auth.errors.js';
+import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 import { fakeUpgrade } from '../../../test/support/fake-upgrade.js';
 
 const TOKEN = 'good.token.value';
@@ -52,7 +53,7 @@ const noTickets = {} as TicketService;
  * explorer that serves one guarded gateway, `/chat`, with `policy`.
  */
 function setup(options: Partial<WsAuthModuleOptions> = {}, policy: WsAuthPolicy = {}, sessions = sessionStore()) {
-  const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy };
+  const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy, explicit: true };
   const explorer = { find: () => gateway, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
   const verifier = knowing();
   const authenticator = new WsAuthenticator({ verifiers: [verifier], ...options }, sessions, explorer, noTickets);
@@ -417,11 +418,19 @@ describe('WsAuthenticator', () => {
   });
 
   describe('onApplicationBootstrap', () => {
-    it('throws when a guarded gateway was never served by WsAuthAdapter', () => {
-      const gateway: GuardedGateway = { name: 'FeedGateway', port: 0, path: '/feed', policy: {} };
+    it('throws when a gateway marked protected was never served by WsAuthAdapter', () => {
+      const gateway: GuardedGateway = { name: 'FeedGateway', port: 0, path: '/feed', policy: {}, explicit: true };
       const explorer = { find: () => undefined, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
       const authenticator = new WsAuthenticator({ verifiers: [knowing()] }, sessionStore(), explorer, noTickets);
-      expect(() => authenticator.onApplicationBootstrap()).toThrow(/FeedGateway is guarded with WsAuthGuard/);
+      expect(() => authenticator.onApplicationBootstrap()).toThrow(WsAuthConfigurationError);
+      expect(() => authenticator.onApplicationBootstrap()).toThrow(/FeedGateway is authenticated with @WsAuth\(\) or WsAuthGuard, but the app's WebSocket adapter is not WsAuthAdapter/);
+    });
+
+    it('leaves a gateway protected only by default to the adapter that serves it', () => {
+      const gateway: GuardedGateway = { name: 'OtherAdapterGateway', port: 0, path: '/io', policy: {}, explicit: false };
+      const explorer = { find: () => undefined, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
+      const authenticator = new WsAuthenticator({ verifiers: [knowing()] }, sessionStore(), explorer, noTickets);
+      expect(() => authenticator.onApplicationBootstrap()).not.toThrow();
     });
 
     it('passes once every guarded gateway has been served', () => {

@@ -16,6 +16,8 @@ import {
   WS_AUTH_SESSION_STORE,
 } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
+import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
+import { normalizeGatewayPath } from './nest-metadata.js';
 import type { SessionStore } from './sessions/session-store.interface.js';
 import { withinTimeout } from './within-timeout.js';
 import { isPromise, then, type MaybePromise } from './maybe-promise.js';
@@ -43,7 +45,8 @@ export class WsAuthenticator implements OnApplicationBootstrap {
   private readonly maxTokenLength: number;
   private readonly maxProtocols: number;
   private readonly verifyTimeoutMs: number;
-  private readonly served = new Set<GuardedGateway>();
+  /** The (port, path) pairs `WsAuthAdapter` serves, authenticated or public. */
+  private readonly served = new Set<string>();
 
   constructor(
     @Inject(WS_AUTH_OPTIONS) private readonly options: WsAuthModuleOptions,
@@ -52,16 +55,16 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     private readonly tickets: TicketService,
   ) {
     if (!options.verifiers?.length) {
-      throw new Error('ws-auth: WsAuthModule needs at least one verifier');
+      throw new WsAuthConfigurationError('WsAuthModule needs at least one verifier');
     }
     this.realm = options.realm ?? DEFAULT_REALM;
     if (!/^[\x20-\x7e]*$/.test(this.realm) || /["\\]/.test(this.realm)) {
-      throw new Error('ws-auth: realm must be printable ASCII without quotes or backslashes');
+      throw new WsAuthConfigurationError('realm must be printable ASCII without quotes or backslashes');
     }
     if (options.allowedOrigins) {
       for (const origin of options.allowedOrigins) {
         if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-          throw new Error(`ws-auth: allowed origin "${origin}" is not an origin (scheme://host[:port], no path)`);
+          throw new WsAuthConfigurationError(`allowed origin "${origin}" is not an origin (scheme://host[:port], no path)`);
         }
       }
       this.allowedOrigins = new Set(options.allowedOrigins);
@@ -71,13 +74,13 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     this.verifyTimeoutMs = options.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   }
 
-  /** The resolved policy of a server, or `undefined` for a public one. Called by the adapter. */
+  /** The resolved policy of a server, or `undefined` for a `@WsPublic()` one. Called by the adapter. */
   policyFor(port: number, path: string | undefined): ResolvedPolicy | undefined {
+    this.served.add(`${port} ${normalizeGatewayPath(path)}`);
     const gateway = this.explorer.find(port, path);
     if (!gateway) {
       return undefined;
     }
-    this.served.add(gateway);
     const protocols = gateway.policy.protocols ?? this.options.protocols ?? [];
     const specs =
       gateway.policy.sources ??
@@ -90,13 +93,19 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     return { gateway, protocols, sources };
   }
 
-  /** Fails the bootstrap when a guarded gateway is served by another adapter: never open by mistake. */
+  /**
+   * Fails the bootstrap when a gateway marked protected is served by another
+   * adapter: never open by mistake. Reading the gateways here also runs the
+   * explorer's checks in an app whose gateways were never served.
+   */
   onApplicationBootstrap(): void {
-    const unserved = this.explorer.guardedGateways().filter((gateway) => !this.served.has(gateway));
+    const unserved = this.explorer
+      .guardedGateways()
+      .filter((gateway) => gateway.explicit && !this.served.has(`${gateway.port} ${gateway.path}`));
     if (unserved.length > 0) {
       const names = unserved.map((gateway) => gateway.name).join(', ');
-      throw new Error(
-        `ws-auth: ${names} ${unserved.length > 1 ? 'are' : 'is'} guarded with WsAuthGuard, but the app's ` +
+      throw new WsAuthConfigurationError(
+        `${names} ${unserved.length > 1 ? 'are' : 'is'} authenticated with @WsAuth() or WsAuthGuard, but the app's ` +
           'WebSocket adapter is not WsAuthAdapter, so handshakes would not be authenticated. ' +
           'Call app.useWebSocketAdapter(new WsAuthAdapter(app)) before app.listen().',
       );

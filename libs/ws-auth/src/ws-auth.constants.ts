@@ -4,6 +4,9 @@ export const WS_AUTH_OPTIONS = Symbol('WS_AUTH_OPTIONS');
 /** Class metadata written by `@WsAuth()`: a gateway's credential policy. */
 export const WS_AUTH_POLICY_METADATA = 'ws-auth:policy';
 
+/** Class metadata written by `@WsPublic()`: a gateway served without authentication. */
+export const WS_AUTH_PUBLIC_METADATA = 'ws-auth:public';
+
 /** Handler or class metadata written by `@WsScopes()`. */
 export const WS_AUTH_SCOPES_METADATA = 'ws-auth:scopes';
 

@@ -4,12 +4,13 @@ import { WsException } from '@nestjs/websockets';
 import { WS_AUTH_SCOPES_METADATA } from './ws-auth.constants.js';
 import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
 import { getWsAuth } from './ws-auth.state.js';
+import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 
 /**
- * On a gateway class, `@UseGuards(WsAuthGuard)` does two things: the adapter
- * authenticates the gateway's handshakes, and every message handler runs only
- * for a socket whose credential is still valid and grants the handler's
- * `@WsScopes()`. A refused message gets `{"event":"exception","data":{...}}`
+ * Runs a message handler only for a socket whose credential is still valid
+ * and grants the handler's `@WsScopes()`. `@WsAuth()` applies it to a
+ * gateway's handlers; whether the handshake is authenticated does not depend
+ * on it (`WsAuthAdapter` authenticates every gateway not marked `@WsPublic()`). A refused message gets `{"event":"exception","data":{...}}`
  * and the socket stays open.
  *
  * The protected methods are the extension points, as in `@nestjs/throttler`.
@@ -28,7 +29,7 @@ export class WsAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'ws') {
-      throw new Error('ws-auth: WsAuthGuard guards WebSocket gateways only');
+      throw new WsAuthConfigurationError('WsAuthGuard guards WebSocket gateways only');
     }
     const auth = this.getAuth(context);
     if (!auth || this.isExpired(auth)) {

@@ -12,8 +12,9 @@ import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from './ws-auth.constants.js';
 import { TicketService } from './tickets/ticket.service.js';
 
 /**
- * Global module: import it once in the root module, then guard gateways with
- * `@UseGuards(WsAuthGuard)` and serve them with `WsAuthAdapter`.
+ * Global module: import it once in the root module and serve the gateways
+ * with `WsAuthAdapter`; each is then authenticated at the handshake (with
+ * `@WsAuth()` choosing its policy) unless it is marked `@WsPublic()`.
  */
 @Module({})
 export class WsAuthModule {

@@ -1,13 +1,11 @@
-import { UseGuards } from '@nestjs/common';
 import { MessageBody, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, ConnectedSocket } from '@nestjs/websockets';
-import { WsAuth, WsAuthGuard, WsAuthInfo } from 'nestjs-ws-auth';
+import { WsAuth, WsAuthInfo } from 'nestjs-ws-auth';
 import type { WebSocket } from 'ws';
 import { roomOf, textOf } from './chat-messages.js';
 import { CHAT_PATH } from '../chat.constants.js';
 import { RoomsService } from './rooms.service.js';
 
 @WsAuth({ sources: ['ticket', 'header', 'protocol'] })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: CHAT_PATH })
 export class ChatGateway implements OnGatewayDisconnect {
   constructor(private readonly rooms: RoomsService) {}

@@ -1,13 +1,11 @@
-import { UseGuards } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { WsAuth, WsAuthGuard, WsAuthInfo } from 'nestjs-ws-auth';
+import { WsAuth, WsAuthInfo } from 'nestjs-ws-auth';
 
 /**
  * Accepts a handshake without a credential too: such a socket is pending
  * until its first frame, `{"event":"auth","data":{"token"}}`, authenticates it.
  */
 @WsAuth({ sources: ['ticket', 'header', 'protocol'], firstMessage: true })
-@UseGuards(WsAuthGuard)
 @WebSocketGateway({ path: '/feed' })
 export class FeedGateway {
   @SubscribeMessage('whoami')

@@ -3,6 +3,7 @@ import { fromAuthorizationHeader } from './authorization-header.extractor.js';
 import { fromCookie } from './cookie.extractor.js';
 import { fromQueryParameter } from './query-parameter.extractor.js';
 import { fromSubprotocol } from './subprotocol.extractor.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 /**
  * Factories of the built-in credential sources, for `@WsAuth({ sources })`
@@ -37,11 +38,11 @@ export function resolveSource(spec: WsSourceSpec, appProtocols: readonly string[
   }
   if (spec === 'ticket') {
     // Redeeming needs the module's TicketService: WsAuthenticator resolves this name.
-    throw new Error('ws-auth: the "ticket" source is resolved by WsAuthenticator, not by resolveSource()');
+    throw new WsAuthConfigurationError('the "ticket" source is resolved by WsAuthenticator, not by resolveSource()');
   }
   const factory = WsSources[spec];
   if (!factory) {
-    throw new Error(`ws-auth: unknown credential source "${spec}"`);
+    throw new WsAuthConfigurationError(`unknown credential source "${spec}"`);
   }
   return factory();
 }

@@ -1,4 +1,5 @@
 import type { TicketRecord, TicketStore } from './ticket-store.interface.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 export interface MemoryTicketStoreOptions {
   /**
@@ -38,7 +39,7 @@ export class MemoryTicketStore implements TicketStore {
   constructor(options: MemoryTicketStoreOptions = {}) {
     this.maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
     if (!Number.isInteger(this.maxSize) || this.maxSize < 1) {
-      throw new Error('ws-auth: MemoryTicketStore maxSize must be a positive integer');
+      throw new WsAuthConfigurationError('MemoryTicketStore maxSize must be a positive integer');
     }
   }
 

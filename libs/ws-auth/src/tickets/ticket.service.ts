@@ -10,6 +10,7 @@ import { withinTimeout } from '../within-timeout.js';
 import { isPromise, type MaybePromise } from '../maybe-promise.js';
 import { MemoryTicketStore } from './memory-ticket.store.js';
 import type { TicketRecord, TicketStore } from './ticket-store.interface.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 /** What a ticket is bound to besides its identity; both are optional. */
 export interface TicketBindings {
@@ -56,7 +57,7 @@ export class TicketService {
   constructor(@Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions) {
     const ttlSec = options.tickets?.ttlSec ?? DEFAULT_TICKET_TTL_SEC;
     if (!Number.isInteger(ttlSec) || ttlSec < 1) {
-      throw new Error('ws-auth: tickets.ttlSec must be a whole number of seconds, at least 1');
+      throw new WsAuthConfigurationError('tickets.ttlSec must be a whole number of seconds, at least 1');
     }
     this.ttlMs = ttlSec * 1000;
     this.store = options.tickets?.store ?? new MemoryTicketStore();

@@ -14,7 +14,7 @@ const verifier = { verify: async () => null };
 /** The authenticator of a module with these options, serving one gateway with this policy. */
 function authenticatorFor(options: Omit<WsAuthModuleOptions, 'verifiers'>, policy: WsAuthPolicy = {}) {
   const full: WsAuthModuleOptions = { verifiers: [verifier], ...options };
-  const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy };
+  const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy, explicit: true };
   const explorer = { find: () => gateway, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
   const tickets = new TicketService(full);
   return { authenticator: new WsAuthenticator(full, new MemorySessionStore(), explorer, tickets), tickets };

@@ -1,4 +1,5 @@
 import { WsAuthError } from '../ws-auth.errors.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 /** Signature algorithms an issuer's access tokens may use; HMAC and `none` are never among them. */
 export type IssuerAlgorithm =
@@ -24,11 +25,11 @@ const ISSUER_ALGORITHMS: ReadonlySet<string> = new Set<IssuerAlgorithm>([
  */
 export function checkIssuerAlgorithms(algorithms: readonly string[]): readonly IssuerAlgorithm[] {
   if (algorithms.length === 0) {
-    throw new Error('ws-auth: IssuerVerifier needs at least one algorithm');
+    throw new WsAuthConfigurationError('IssuerVerifier needs at least one algorithm');
   }
   for (const alg of algorithms) {
     if (!ISSUER_ALGORITHMS.has(alg)) {
-      throw new Error(`ws-auth: IssuerVerifier does not take "${alg}": only RS, PS, ES and EdDSA algorithms`);
+      throw new WsAuthConfigurationError(`IssuerVerifier does not take "${alg}": only RS, PS, ES and EdDSA algorithms`);
     }
   }
   return algorithms as readonly IssuerAlgorithm[];

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 /**
  * The issuer's keys decide who gets in, so they are fetched over TLS. Plain
@@ -10,16 +11,16 @@ export function checkIssuerUrl(value: string, what: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`ws-auth: IssuerVerifier ${what} "${value}" is not a URL`);
+    throw new WsAuthConfigurationError(`IssuerVerifier ${what} "${value}" is not a URL`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new Error(`ws-auth: IssuerVerifier ${what} must use https (http only on loopback), got "${url.protocol}"`);
+    throw new WsAuthConfigurationError(`IssuerVerifier ${what} must use https (http only on loopback), got "${url.protocol}"`);
   }
   if (url.username || url.password) {
-    throw new Error(`ws-auth: IssuerVerifier ${what} must not carry credentials`);
+    throw new WsAuthConfigurationError(`IssuerVerifier ${what} must not carry credentials`);
   }
   if (url.hash) {
-    throw new Error(`ws-auth: IssuerVerifier ${what} must not have a fragment`);
+    throw new WsAuthConfigurationError(`IssuerVerifier ${what} must not have a fragment`);
   }
   return url;
 }

@@ -13,6 +13,7 @@ import { IssuerKeySet } from './issuer-key-set.js';
 import { issuerPrincipalFromClaims, type IssuerPrincipal } from './issuer-principal.js';
 import { checkIssuerUrl } from './issuer-url.js';
 import { decodeCompactJws } from './compact-jws.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 export interface IssuerVerifierOptions<TPrincipal = IssuerPrincipal> {
   /**
@@ -134,7 +135,7 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
     const url = checkIssuerUrl(issuer, 'issuer');
     if (url.search) {
       // OpenID Connect Discovery 1.0 §3: an issuer has no query.
-      throw new Error('ws-auth: IssuerVerifier issuer must not have a query');
+      throw new WsAuthConfigurationError('IssuerVerifier issuer must not have a query');
     }
     return issuer; // compared with `iss` as written, not normalised: RFC 9068 §4 asks for an exact match
   }
@@ -142,7 +143,7 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
   private static checkAudience(audience: string | string[]): string[] {
     const list = typeof audience === 'string' ? [audience] : [...(audience ?? [])];
     if (list.length === 0 || list.some((value) => typeof value !== 'string' || value.length === 0)) {
-      throw new Error('ws-auth: IssuerVerifier needs an audience (the aud its tokens must carry)');
+      throw new WsAuthConfigurationError('IssuerVerifier needs an audience (the aud its tokens must carry)');
     }
     return list;
   }
@@ -153,7 +154,7 @@ function milliseconds(value: number | undefined, fallback: number, name: string)
     return fallback;
   }
   if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`ws-auth: IssuerVerifier ${name} must be a non-negative integer of milliseconds`);
+    throw new WsAuthConfigurationError(`IssuerVerifier ${name} must be a non-negative integer of milliseconds`);
   }
   return value;
 }

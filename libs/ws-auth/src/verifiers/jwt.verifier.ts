@@ -7,6 +7,7 @@ import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verif
 import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtClaims } from './claims.js';
 import { decodeCompactJws, decodeCompactJwsHeader } from './compact-jws.js';
 import { then, type MaybePromise } from '../maybe-promise.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export type AsymmetricAlgorithm =
@@ -113,32 +114,32 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
   /** Fails at bootstrap on a configuration that would verify the wrong thing. */
   private static checkKeyAndAlgorithms(options: JwtVerifierOptions<unknown>, logger: Logger): readonly string[] {
     if ('secret' in options && 'publicKey' in options) {
-      throw new Error('ws-auth: JwtVerifier takes a secret or a publicKey, not both');
+      throw new WsAuthConfigurationError('JwtVerifier takes a secret or a publicKey, not both');
     }
     if ('secret' in options) {
       const secret = Buffer.from(options.secret);
       if (secret.length === 0) {
-        throw new Error('ws-auth: JwtVerifier secret is empty');
+        throw new WsAuthConfigurationError('JwtVerifier secret is empty');
       }
       if (/-----BEGIN [A-Z ]*KEY-----/.test(secret.toString('latin1'))) {
         // RS->HS key confusion: a public key must never double as an HMAC secret.
-        throw new Error('ws-auth: JwtVerifier secret looks like a PEM key; pass it as publicKey');
+        throw new WsAuthConfigurationError('JwtVerifier secret looks like a PEM key; pass it as publicKey');
       }
       if (isPublicKeyInOtherForm(secret)) {
-        throw new Error('ws-auth: JwtVerifier secret is a key in DER or JWK form, not secret bytes; pass a public key as publicKey');
+        throw new WsAuthConfigurationError('JwtVerifier secret is a key in DER or JWK form, not secret bytes; pass a public key as publicKey');
       }
       if (secret.length < MIN_HMAC_SECRET_BYTES) {
         logger.warn(`JwtVerifier secret is shorter than ${MIN_HMAC_SECRET_BYTES} bytes (RFC 7518 §3.2)`);
       }
       const algorithms = options.algorithms ?? ['HS256'];
       if (algorithms.length === 0 || algorithms.some((alg) => !HMAC_ALGORITHMS.includes(alg))) {
-        throw new Error('ws-auth: a JwtVerifier secret takes HS256, HS384 or HS512 only');
+        throw new WsAuthConfigurationError('a JwtVerifier secret takes HS256, HS384 or HS512 only');
       }
       return algorithms;
     }
     const algorithms = options.algorithms ?? [];
     if (algorithms.length === 0 || algorithms.some((alg) => HMAC_ALGORITHMS.includes(alg) || /^none$/i.test(alg))) {
-      throw new Error('ws-auth: a JwtVerifier publicKey needs an explicit list of RS/PS/ES algorithms');
+      throw new WsAuthConfigurationError('a JwtVerifier publicKey needs an explicit list of RS/PS/ES algorithms');
     }
     return algorithms;
   }
@@ -180,6 +181,6 @@ function publicKeyOf(publicKey: string | Buffer | KeyObject): KeyObject {
   try {
     return createPublicKey(publicKey);
   } catch (error) {
-    throw new Error('ws-auth: JwtVerifier publicKey is not a public key (PEM, or a KeyObject)', { cause: error });
+    throw new WsAuthConfigurationError('JwtVerifier publicKey is not a public key (PEM, or a KeyObject)', { cause: error });
   }
 }
