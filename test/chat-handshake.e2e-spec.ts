@@ -84,13 +84,28 @@ describe('chat app: login and the /chat handshake', () => {
       expect(JSON.stringify(answer.headers)).not.toContain(token);
     });
 
-    it('accepts the base64url.bearer form beside an application protocol, which it selects', async () => {
-      const socket = await connect(`${chat.ws}/chat`, {
-        protocols: ['chat.v1', `base64url.bearer.${Buffer.from(token).toString('base64url')}`],
-      });
-      expect(socket.protocol).toBe('chat.v1');
-      await expect(ask(socket, 'whoami')).resolves.toMatchObject({ data: { sub: 'maggie', source: 'protocol' } });
-      socket.close();
+    it('accepts the base64url.bearer form beside an application protocol, and selects none the app does not speak', async () => {
+      const bearerEntry = `base64url.bearer.${Buffer.from(token).toString('base64url')}`;
+      const answer = await rawUpgrade(`${chat.ws}/chat`, [['Sec-WebSocket-Protocol', `chat.v1, ${bearerEntry}`]]);
+      expect(answer.status).toBe(101);
+      expect(answer.headers['sec-websocket-protocol']).toBeUndefined();
+    });
+
+    // RFC 6455 §4.2.2: the server selects a protocol it speaks, never merely the first offered.
+    it('never echoes a JWT offered beside a marker in the wrong case (/feed)', async () => {
+      const jwt = await login();
+      const answer = await rawUpgrade(`${chat.ws}/feed`, [['Sec-WebSocket-Protocol', `${jwt}, Access_Token`]]);
+      expect(answer.status).toBe(101);
+      expect(answer.headers['sec-websocket-protocol']).toBeUndefined();
+      expect(JSON.stringify(answer.headers)).not.toContain(jwt);
+    });
+
+    it('never echoes a second JWT offered as a protocol beside a header token (/chat)', async () => {
+      const second = await login('bart', 'eatmyshorts');
+      const answer = await rawUpgrade(`${chat.ws}/chat`, [...bearer(token), ['Sec-WebSocket-Protocol', `${second}, chat`]]);
+      expect(answer.status).toBe(101);
+      expect(answer.headers['sec-websocket-protocol']).toBeUndefined();
+      expect(JSON.stringify(answer.headers)).not.toContain(second);
     });
 
     it('accepts an allowed Origin and a request with no Origin', async () => {

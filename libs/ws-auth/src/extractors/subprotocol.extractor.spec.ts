@@ -73,8 +73,8 @@ describe('parseOfferedProtocols', () => {
   });
 
   describe('the single-entry form: base64url.bearer.<base64url(token)>', () => {
-    it('decodes the token and selects the application protocol beside it', () => {
-      expect(parseOfferedProtocols(offering(`chat.v1, ${bearer(JWT)}`))).toEqual({
+    it('decodes the token and selects the declared application protocol beside it', () => {
+      expect(parseOfferedProtocols(offering(`chat.v1, ${bearer(JWT)}`), ['chat.v1'])).toEqual({
         offered: ['chat.v1', bearer(JWT)],
         token: JWT,
         selected: 'chat.v1',
@@ -82,9 +82,15 @@ describe('parseOfferedProtocols', () => {
     });
 
     it('selects the application protocol whichever order they come in', () => {
-      const parsed = parseOfferedProtocols(offering(`${bearer(JWT)}, chat.v1`));
+      const parsed = parseOfferedProtocols(offering(`${bearer(JWT)}, chat.v1`), ['chat.v1']);
       expect(parsed.token).toBe(JWT);
       expect(parsed.selected).toBe('chat.v1');
+    });
+
+    it('selects nothing beside the bearer entry that the application does not declare', () => {
+      const parsed = parseOfferedProtocols(offering(`chat.v1, ${bearer(JWT)}`));
+      expect(parsed.token).toBe(JWT);
+      expect(parsed.selected).toBe(false);
     });
 
     it('refuses the bearer entry alone as invalid_request (nothing to select but the token)', () => {
@@ -111,12 +117,14 @@ describe('parseOfferedProtocols', () => {
       expect(thrown(() => parseOfferedProtocols(offering(`chat.v1, ${entry}`))).code).toBe('invalid_token');
     });
 
-    it('refuses a token equal to the only application protocol as invalid_request (it would be echoed)', () => {
-      expect(thrown(() => parseOfferedProtocols(offering(`chat.v1, ${bearer('chat.v1')}`))).code).toBe('invalid_request');
+    it('never selects a protocol that spells the token, even a declared one', () => {
+      const parsed = parseOfferedProtocols(offering(`chat.v1, ${bearer('chat.v1')}`), ['chat.v1']);
+      expect(parsed.token).toBe('chat.v1');
+      expect(parsed.selected).toBe(false);
     });
 
-    it('selects an application protocol other than the token', () => {
-      const parsed = parseOfferedProtocols(offering(`chat.v1, chat.v2, ${bearer('chat.v1')}`));
+    it('selects a declared application protocol other than the token', () => {
+      const parsed = parseOfferedProtocols(offering(`chat.v1, chat.v2, ${bearer('chat.v1')}`), ['chat.v1', 'chat.v2']);
       expect(parsed.token).toBe('chat.v1');
       expect(parsed.selected).toBe('chat.v2');
     });
@@ -129,12 +137,18 @@ describe('parseOfferedProtocols', () => {
   });
 
   describe('without a credential', () => {
-    it('selects the first offered protocol and carries no token', () => {
-      expect(parseOfferedProtocols(offering('chat.v2, chat.v1'))).toEqual({
-        offered: ['chat.v2', 'chat.v1'],
+    it('selects the first offered protocol the application declares, and carries no token', () => {
+      expect(parseOfferedProtocols(offering('chat.v3, chat.v2, chat.v1'), ['chat.v1', 'chat.v2'])).toEqual({
+        offered: ['chat.v3', 'chat.v2', 'chat.v1'],
         token: null,
         selected: 'chat.v2',
       });
+    });
+
+    it('selects nothing the application does not declare: a JWT offered with a marker in the wrong case is not echoed', () => {
+      const parsed = parseOfferedProtocols(offering(`${JWT}, Access_Token`));
+      expect(parsed.token).toBeNull();
+      expect(parsed.selected).toBe(false);
     });
 
     it('selects nothing when nothing is offered', () => {
@@ -191,7 +205,7 @@ describe('parseOfferedProtocols', () => {
       fc.assert(fc.property(headerValues, (values) => void parsedOrWsAuthError(values)), { numRuns: 1000 });
     });
 
-    it('never selects the token, and selects only something offered', () => {
+    it('never selects the token, and selects only something offered that the server speaks', () => {
       fc.assert(
         fc.property(headerValues, (values) => {
           const parsed = parsedOrWsAuthError(values);
@@ -201,6 +215,7 @@ describe('parseOfferedProtocols', () => {
           expect(parsed.selected).not.toBe(parsed.token);
           if (parsed.selected !== false) {
             expect(entriesOf(values)).toContain(parsed.selected);
+            expect(['access_token', ...APP]).toContain(parsed.selected);
             expect(parsed.selected.startsWith('base64url.bearer.')).toBe(false);
           }
         }),

@@ -10,7 +10,11 @@ export interface OfferedProtocols {
   readonly offered: readonly string[];
   /** The token carried by the offer, if any. */
   readonly token: string | null;
-  /** The protocol the server answers with; never an entry that carries a token. */
+  /**
+   * The protocol the server answers with: `access_token` for the pair form,
+   * otherwise the first offered one the application declares; never merely
+   * the first offered (RFC 6455 §4.2.2), so never an entry that carries a token.
+   */
   readonly selected: string | false;
 }
 
@@ -18,11 +22,13 @@ export interface OfferedProtocols {
  * Reads `Sec-WebSocket-Protocol` in the two browser forms:
  * - the pair `access_token, <token>` (any order): the marker is selected;
  * - one entry `base64url.bearer.<base64url(token)>` beside an application
- *   protocol, which is the one selected (Kubernetes, Phoenix 1.8).
+ *   protocol, which is selected when the application declares it
+ *   (Kubernetes, Phoenix 1.8).
  * Anything ambiguous (the marker twice, two tokens, both forms) is a malformed request.
  *
- * `appProtocols` are the application's own subprotocol names: they are never
- * taken for a token in the pair form.
+ * `appProtocols` are the application's own subprotocol names: the only ones
+ * the server selects besides `access_token`, and never taken for a token in
+ * the pair form. Whatever else a client offers is never echoed.
  */
 export function parseOfferedProtocols(
   request: IncomingMessage,
@@ -63,7 +69,7 @@ function parse(request: IncomingMessage, appProtocols: readonly string[]): Offer
   );
 
   if (markers === 0 && prefixed.length === 0) {
-    return { offered, token: null, selected: offered[0] ?? false };
+    return { offered, token: null, selected: spoken(offered, appProtocols, null) };
   }
   if (markers > 1 || prefixed.length > 1 || (markers === 1 && prefixed.length === 1)) {
     throw new WsAuthError('invalid_request', 'More than one credential among the subprotocols');
@@ -81,12 +87,21 @@ function parse(request: IncomingMessage, appProtocols: readonly string[]): Offer
     throw new WsAuthError('invalid_request', 'A bearer subprotocol needs an application protocol beside it');
   }
   const token = decodeBase64Url(prefixed[0].slice(BEARER_PROTOCOL_PREFIX.length));
-  // The answer is echoed in the 101: never a protocol that spells the token.
-  const selected = plain.find((entry) => entry !== token);
-  if (selected === undefined) {
-    throw new WsAuthError('invalid_request', 'A bearer subprotocol needs an application protocol beside it');
+  return { offered, token, selected: spoken(plain, appProtocols, token) };
+}
+
+/**
+ * The first offered protocol the application speaks, or none (a browser
+ * accepts a 101 without one). The answer is sent in the 101: never one that
+ * spells the token.
+ */
+function spoken(offered: readonly string[], appProtocols: readonly string[], token: string | null): string | false {
+  for (const entry of offered) {
+    if (entry !== token && appProtocols.includes(entry)) {
+      return entry;
+    }
   }
-  return { offered, token, selected };
+  return false;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
