@@ -221,6 +221,25 @@ describe('chat app: login and the /chat handshake', () => {
       b.close();
     });
 
+    it('refuses a say to a room the socket has not joined, and the room\'s members hear nothing', async () => {
+      const bart = await login('bart', 'eatmyshorts');
+      const member = await connect(`${chat.ws}/chat`, { headers: { Authorization: `Bearer ${token}` } });
+      const outsider = await connect(`${chat.ws}/chat`, { protocols: ['access_token', bart] });
+      await ask(member, 'join', { room: 'kitchen' });
+      const heard: unknown[] = [];
+      member.on('message', (data) => heard.push(JSON.parse(data.toString())));
+      await expect(ask(outsider, 'say', { room: 'kitchen', text: 'uninvited' })).resolves.toMatchObject({
+        event: 'exception',
+        data: { status: 'error' },
+      });
+      // A frame the member sends itself comes back after anything said before it.
+      await expect(ask(member, 'say', { room: 'kitchen', text: 'still here' })).resolves.toMatchObject({ event: 'said' });
+      expect(heard).toEqual([{ event: 'said', data: { room: 'kitchen', from: 'maggie', text: 'still here' } }]);
+      await expect(ask(outsider, 'whoami')).resolves.toMatchObject({ event: 'whoami' });
+      member.close();
+      outsider.close();
+    });
+
     it('answers a malformed join with an exception frame and keeps the socket', async () => {
       const socket = await connect(`${chat.ws}/chat`, { headers: { Authorization: `Bearer ${token}` } });
       await expect(ask(socket, 'join', { room: 42 })).resolves.toMatchObject({ event: 'exception', data: { status: 'error' } });
