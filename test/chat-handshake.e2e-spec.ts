@@ -205,6 +205,19 @@ describe('chat app: login and the /chat handshake', () => {
     });
   });
 
+  describe('a plain HTTP request to a gateway path', () => {
+    it.each(['/chat', '/feed'])('gets 404 on %s without the URL or its ticket in the body or headers', async (path) => {
+      const ticket = 'plain-get-ticket-9f8e7d6c5b4a39281706';
+      const response = await fetch(`${chat.http}${path}?ticket=${ticket}&access_token=${token}`);
+      const body = await response.text();
+      expect(response.status).toBe(404);
+      const answer = body + JSON.stringify([...response.headers]);
+      for (const leaked of [ticket, token, token.split('.')[2], path]) {
+        expect(answer).not.toContain(leaked);
+      }
+    });
+  });
+
   describe('messages', () => {
     it('joins a room and delivers say to every member', async () => {
       const bart = await login('bart', 'eatmyshorts');
