@@ -9,8 +9,8 @@ import {
   NEST_GATEWAY_OPTIONS,
   NEST_GUARDS_METADATA,
   NEST_PORT_METADATA,
-  normalizeGatewayPath,
 } from './nest-metadata.js';
+import { normalizePath } from './normalize-path.js';
 
 /** A gateway the adapter authenticates at the handshake. */
 export interface GuardedGateway {
@@ -64,7 +64,7 @@ export class GatewayPolicyExplorer {
    * what is not known to be public never is.
    */
   find(port: number, path: string | undefined): GuardedGateway | undefined {
-    const key = normalizeGatewayPath(path);
+    const key = normalizePath(path);
     const gateway = this.gateways().find((candidate) => candidate.port === port && candidate.path === key);
     if (!gateway) {
       return { name: `the gateway on ${key}`, port, path: key, policy: {}, explicit: false };
@@ -90,7 +90,7 @@ export class GatewayPolicyExplorer {
     const name = metatype.name;
     const options = this.reflector.get<{ path?: string } | undefined>(NEST_GATEWAY_OPTIONS, metatype) ?? {};
     const port: number = this.reflector.get<number | undefined>(NEST_PORT_METADATA, metatype) ?? 0;
-    const path = normalizeGatewayPath(options.path);
+    const path = normalizePath(options.path);
     const isPublic = this.reflector.get<boolean | undefined>(WS_AUTH_PUBLIC_METADATA, metatype) === true;
     const policy = this.reflector.get<WsAuthPolicy | undefined>(WS_AUTH_POLICY_METADATA, metatype);
     const guardedParts = [

@@ -11,11 +11,3 @@ export const NEST_GATEWAY_METADATA = 'websockets:is_gateway';
 export const NEST_GATEWAY_OPTIONS = 'websockets:gateway_options';
 export const NEST_PORT_METADATA = 'port';
 export const NEST_GUARDS_METADATA = '__guards__';
-
-/** A path as Nest's adapters key it: one leading slash, no trailing or repeated ones. */
-export function normalizeGatewayPath(path: string | undefined): string {
-  if (!path) {
-    return '/';
-  }
-  return `/${path}`.replace(/\/+$/, '').replace(/\/{2,}/g, '/') || '/';
-}

@@ -17,7 +17,7 @@ import {
 } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
 import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
-import { normalizeGatewayPath } from './nest-metadata.js';
+import { normalizePath } from './normalize-path.js';
 import type { SessionStore } from './sessions/session-store.interface.js';
 import { withinTimeout } from './within-timeout.js';
 import { isPromise, then, type MaybePromise } from './maybe-promise.js';
@@ -76,7 +76,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
 
   /** The resolved policy of a server, or `undefined` for a `@WsPublic()` one. Called by the adapter. */
   policyFor(port: number, path: string | undefined): ResolvedPolicy | undefined {
-    this.served.add(`${port} ${normalizeGatewayPath(path)}`);
+    this.served.add(`${port} ${normalizePath(path)}`);
     const gateway = this.explorer.find(port, path);
     if (!gateway) {
       return undefined;
