@@ -1,5 +1,13 @@
 import { Injectable, Module } from '@nestjs/common';
-import { JwtVerifier, WsAuthError, WsAuthModule, type WsTokenVerifier } from 'nestjs-ws-auth';
+import {
+  JwtVerifier,
+  WsAuthConfigurationError,
+  WsAuthError,
+  WsAuthModule,
+  type WsAuthModuleOptions,
+  type WsAuthOptionsFactory,
+  type WsTokenVerifier,
+} from 'nestjs-ws-auth';
 import { connections, startTestApp, type RunningTestApp } from './support/guarded-test-app.js';
 import { ownClaims, signHs } from './support/tokens.js';
 import { ask, connect, rawUpgrade } from './support/ws-client.js';
@@ -162,6 +170,38 @@ describe('WsAuthModule.forRootAsync', () => {
 
   @Module({ providers: [Settings, { provide: SETTINGS, useExisting: Settings }], exports: [SETTINGS] })
   class SettingsModule {}
+
+  @Injectable()
+  class SettingsOptionsFactory implements WsAuthOptionsFactory {
+    createWsAuthOptions(): WsAuthModuleOptions {
+      return { verifiers: [new JwtVerifier({ secret: SECRET })] };
+    }
+  }
+
+  @Module({ providers: [SettingsOptionsFactory], exports: [SettingsOptionsFactory] })
+  class FactoryModule {}
+
+  it.each([
+    ['useClass', () => WsAuthModule.forRootAsync({ useClass: SettingsOptionsFactory })],
+    ['useExisting', () => WsAuthModule.forRootAsync({ imports: [FactoryModule], useExisting: SettingsOptionsFactory })],
+  ])('builds the options with an options factory (%s)', async (_, authModule) => {
+    const server = await startTestApp({ authModule: authModule() });
+    try {
+      const socket = await connect(`${server.ws}/secure`, { headers: { Authorization: `Bearer ${signHs(ownClaims(), SECRET)}` } });
+      await expect(ask(socket, 'whoami')).resolves.toMatchObject({ data: { subject: 'maggie' } });
+      socket.close();
+      expect((await rawUpgrade(`${server.ws}/secure`)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('takes exactly one way to build the options', () => {
+    expect(() => WsAuthModule.forRootAsync({})).toThrow(WsAuthConfigurationError);
+    expect(() =>
+      WsAuthModule.forRootAsync({ useClass: SettingsOptionsFactory, useFactory: () => ({ verifiers: [] }) }),
+    ).toThrow(/exactly one of useFactory, useClass and useExisting/);
+  });
 
   it('builds the options from injected providers', async () => {
     const server = await startTestApp({

@@ -36,7 +36,14 @@ export type { IssuerAlgorithm } from './verifiers/access-token-header.js';
 
 export type { WsTokenVerifier, WsVerifiedToken } from './interfaces/token-verifier.interface.js';
 export type { WsCredentialSource, WsTokenExtractor, WsBuiltInSourceName } from './interfaces/credential-source.interface.js';
-export type { WsAuthModuleOptions, WsAuthModuleAsyncOptions, WsAuthPolicy, WsTicketOptions } from './interfaces/ws-auth-options.interface.js';
+export type {
+  WsAuthModuleOptions,
+  WsAuthModuleAsyncOptions,
+  WsAuthOptionsFactory,
+  WsAuthPolicy,
+  WsTicketOptions,
+} from './interfaces/ws-auth-options.interface.js';
+export type { ResolvedWsAuthOptions } from './ws-auth-options.resolver.js';
 export type { JwtClaims } from './verifiers/claims.js';
 
 export { TicketService, type IssuedTicket, type TicketBindings } from './tickets/ticket.service.js';

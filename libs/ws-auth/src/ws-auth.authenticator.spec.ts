@@ -8,6 +8,7 @@ import type { SessionStore } from './sessions/session-store.interface.js';
 import type { TicketService } from './tickets/ticket.service.js';
 import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
 import { WsAuthError } from './ws-auth.errors.js';
+import { resolveWsAuthOptions } from './ws-auth-options.resolver.js';
 import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 import { fakeUpgrade } from '../../../test/support/fake-upgrade.js';
 
@@ -56,7 +57,7 @@ function setup(options: Partial<WsAuthModuleOptions> = {}, policy: WsAuthPolicy 
   const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy, explicit: true };
   const explorer = { find: () => gateway, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
   const verifier = knowing();
-  const authenticator = new WsAuthenticator({ verifiers: [verifier], ...options }, sessions, explorer, noTickets);
+  const authenticator = new WsAuthenticator(resolveWsAuthOptions({ verifiers: [verifier], ...options }), sessions, explorer, noTickets);
   const resolved = authenticator.policyFor(0, '/chat') as ResolvedPolicy;
   // As the adapter does: the subprotocols are inspected first, then the handshake judged.
   const handshake = async (request: IncomingMessage) => {
@@ -421,7 +422,7 @@ describe('WsAuthenticator', () => {
     it('throws when a gateway marked protected was never served by WsAuthAdapter', () => {
       const gateway: GuardedGateway = { name: 'FeedGateway', port: 0, path: '/feed', policy: {}, explicit: true };
       const explorer = { find: () => undefined, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
-      const authenticator = new WsAuthenticator({ verifiers: [knowing()] }, sessionStore(), explorer, noTickets);
+      const authenticator = new WsAuthenticator(resolveWsAuthOptions({ verifiers: [knowing()] }), sessionStore(), explorer, noTickets);
       expect(() => authenticator.onApplicationBootstrap()).toThrow(WsAuthConfigurationError);
       expect(() => authenticator.onApplicationBootstrap()).toThrow(/FeedGateway is authenticated with @WsAuth\(\) or WsAuthGuard, but the app's WebSocket adapter is not WsAuthAdapter/);
     });
@@ -429,7 +430,7 @@ describe('WsAuthenticator', () => {
     it('leaves a gateway protected only by default to the adapter that serves it', () => {
       const gateway: GuardedGateway = { name: 'OtherAdapterGateway', port: 0, path: '/io', policy: {}, explicit: false };
       const explorer = { find: () => undefined, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
-      const authenticator = new WsAuthenticator({ verifiers: [knowing()] }, sessionStore(), explorer, noTickets);
+      const authenticator = new WsAuthenticator(resolveWsAuthOptions({ verifiers: [knowing()] }), sessionStore(), explorer, noTickets);
       expect(() => authenticator.onApplicationBootstrap()).not.toThrow();
     });
 

@@ -4,17 +4,10 @@ import { resolveSource } from './extractors/credential-sources.js';
 import { parseOfferedProtocols, type OfferedProtocols } from './extractors/subprotocol.extractor.js';
 import { GatewayPolicyExplorer, type GuardedGateway } from './gateway-policy.explorer.js';
 import type { WsCredentialSource } from './interfaces/credential-source.interface.js';
-import type { WsAuthModuleOptions } from './interfaces/ws-auth-options.interface.js';
+import type { ResolvedWsAuthOptions } from './ws-auth-options.resolver.js';
 import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
 import type { WsVerifiedToken } from './interfaces/token-verifier.interface.js';
-import {
-  DEFAULT_MAX_PROTOCOLS,
-  DEFAULT_MAX_TOKEN_LENGTH,
-  DEFAULT_REALM,
-  DEFAULT_VERIFY_TIMEOUT_MS,
-  WS_AUTH_OPTIONS,
-  WS_AUTH_SESSION_STORE,
-} from './ws-auth.constants.js';
+import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from './ws-auth.constants.js';
 import { WsAuthError } from './ws-auth.errors.js';
 import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 import { normalizePath } from './normalize-path.js';
@@ -31,9 +24,6 @@ export interface ResolvedPolicy {
   readonly protocols: readonly string[];
 }
 
-const DEFAULT_SOURCES = ['header', 'protocol'] as const;
-const DEFAULT_SOURCES_WITH_TICKETS = ['ticket', 'header', 'protocol'] as const;
-
 /**
  * Decides a handshake: origin, then the one credential among the gateway's
  * sources, then the verifiers. Everything here runs before the `101`.
@@ -49,29 +39,16 @@ export class WsAuthenticator implements OnApplicationBootstrap {
   private readonly served = new Set<string>();
 
   constructor(
-    @Inject(WS_AUTH_OPTIONS) private readonly options: WsAuthModuleOptions,
+    @Inject(WS_AUTH_OPTIONS) private readonly options: ResolvedWsAuthOptions,
     @Inject(WS_AUTH_SESSION_STORE) private readonly sessions: SessionStore,
     private readonly explorer: GatewayPolicyExplorer,
     private readonly tickets: TicketService,
   ) {
-    if (!options.verifiers?.length) {
-      throw new WsAuthConfigurationError('WsAuthModule needs at least one verifier');
-    }
-    this.realm = options.realm ?? DEFAULT_REALM;
-    if (!/^[\x20-\x7e]*$/.test(this.realm) || /["\\]/.test(this.realm)) {
-      throw new WsAuthConfigurationError('realm must be printable ASCII without quotes or backslashes');
-    }
-    if (options.allowedOrigins) {
-      for (const origin of options.allowedOrigins) {
-        if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-          throw new WsAuthConfigurationError(`allowed origin "${origin}" is not an origin (scheme://host[:port], no path)`);
-        }
-      }
-      this.allowedOrigins = new Set(options.allowedOrigins);
-    }
-    this.maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-    this.maxProtocols = options.maxProtocols ?? DEFAULT_MAX_PROTOCOLS;
-    this.verifyTimeoutMs = options.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+    this.realm = options.realm;
+    this.allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins);
+    this.maxTokenLength = options.maxTokenLength;
+    this.maxProtocols = options.maxProtocols;
+    this.verifyTimeoutMs = options.verifyTimeoutMs;
   }
 
   /** The resolved policy of a server, or `undefined` for a `@WsPublic()` one. Called by the adapter. */
@@ -81,11 +58,8 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     if (!gateway) {
       return undefined;
     }
-    const protocols = gateway.policy.protocols ?? this.options.protocols ?? [];
-    const specs =
-      gateway.policy.sources ??
-      this.options.sources ??
-      (this.options.tickets ? DEFAULT_SOURCES_WITH_TICKETS : DEFAULT_SOURCES);
+    const protocols = gateway.policy.protocols ?? this.options.protocols;
+    const specs = gateway.policy.sources ?? this.options.sources;
     const sources = specs.map((spec) =>
       // The ticket source needs the TicketService, which only DI can give.
       spec === 'ticket' ? ticketSource(this.tickets) : resolveSource(spec, protocols),

@@ -1,5 +1,8 @@
-/** Injection token of the resolved module options. */
+/** Injection token of the resolved module options (`ResolvedWsAuthOptions`: defaults applied, checked, frozen). */
 export const WS_AUTH_OPTIONS = Symbol('WS_AUTH_OPTIONS');
+
+/** Injection token of the options as the app gave them (`forRoot`, or what `forRootAsync` builds). */
+export const WS_AUTH_MODULE_OPTIONS = Symbol('WS_AUTH_MODULE_OPTIONS');
 
 /** Class metadata written by `@WsAuth()`: a gateway's credential policy. */
 export const WS_AUTH_POLICY_METADATA = 'ws-auth:policy';
@@ -21,6 +24,9 @@ export const DEFAULT_MAX_TOKEN_LENGTH = 8 * 1024;
 export const DEFAULT_MAX_PROTOCOLS = 16;
 export const DEFAULT_VERIFY_TIMEOUT_MS = 1000;
 export const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
+export const DEFAULT_TICKET_TTL_SEC = 30;
+/** `auth_expiring` is sent this long before `exp` by default. */
+export const DEFAULT_EXPIRING_HINT_SEC = 60;
 
 /** Injection token of the `SessionStore` (revocations and session events). */
 export const WS_AUTH_SESSION_STORE = Symbol('WS_AUTH_SESSION_STORE');

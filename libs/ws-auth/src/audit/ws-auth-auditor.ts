@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interface.js';
+import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
 import type { WsAuthAuditEvent } from './ws-auth-audit-event.interface.js';
 
@@ -23,7 +23,7 @@ export class WsAuthAuditor {
   private readonly sink?: (event: WsAuthAuditEvent) => void;
   private readonly sockets = new WeakMap<object, SocketOrigin>();
 
-  constructor(@Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions) {
+  constructor(@Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions) {
     this.sink = options.audit;
   }
 

@@ -1,4 +1,4 @@
-import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
 import type { WsAuthAuditEvent } from '../audit/ws-auth-audit-event.interface.js';
 import type { WsSourceSpec } from '../extractors/credential-sources.js';
 import type { SessionStore } from '../sessions/session-store.interface.js';
@@ -83,8 +83,19 @@ export interface WsTicketOptions {
   ttlSec?: number;
 }
 
+/** A provider that builds the module options, for `forRootAsync({ useClass })` or `({ useExisting })`. */
+export interface WsAuthOptionsFactory {
+  createWsAuthOptions(): WsAuthModuleOptions | Promise<WsAuthModuleOptions>;
+}
+
+/** Exactly one of `useFactory`, `useClass`, `useExisting`, as in `@nestjs/jwt` and `@nestjs/throttler`. */
 export interface WsAuthModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  useFactory: (...args: any[]) => WsAuthModuleOptions | Promise<WsAuthModuleOptions>;
+  useFactory?: (...args: any[]) => WsAuthModuleOptions | Promise<WsAuthModuleOptions>;
+  /** Providers handed to `useFactory`. */
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  /** A class the module instantiates to build the options. */
+  useClass?: Type<WsAuthOptionsFactory>;
+  /** A provider of the app (from `imports`) that builds the options. */
+  useExisting?: InjectionToken<WsAuthOptionsFactory>;
   extraProviders?: Provider[];
 }

@@ -3,13 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
-import type { WsAuthModuleOptions, WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
+import type { WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
+import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { WsAuthenticator } from '../ws-auth.authenticator.js';
 import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
 import {
   AUTH_EVENT,
-  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
-  DEFAULT_MAX_PENDING_SOCKETS,
   MAX_PENDING_FRAME_BYTES,
   WS_AUTH_OPTIONS,
 } from '../ws-auth.constants.js';
@@ -49,10 +48,10 @@ export class WsConnectionLifecycle {
     private readonly authenticator: WsAuthenticator,
     private readonly registry: WsSessionRegistry,
     private readonly auditor: WsAuthAuditor,
-    @Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions,
+    @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
   ) {
-    this.maxPending = options.maxPendingSockets ?? DEFAULT_MAX_PENDING_SOCKETS;
-    this.firstMessageTimeoutMs = options.firstMessageTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS;
+    this.maxPending = options.maxPendingSockets;
+    this.firstMessageTimeoutMs = options.firstMessageTimeoutMs;
   }
 
   /** Whether one more pending socket fits under `maxPendingSockets`. */

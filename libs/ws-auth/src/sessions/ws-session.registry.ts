@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
-import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interface.js';
+import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
 import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from '../ws-auth.constants.js';
 import { getWsAuth, setWsAuth } from '../ws-auth.state.js';
@@ -12,8 +12,6 @@ import { MemorySessionStore } from './memory-session.store.js';
 import { revokes, type SessionEvent } from './session-event.js';
 import type { SessionStore } from './session-store.interface.js';
 import { SocketIndex } from './socket-index.js';
-
-const DEFAULT_EXPIRING_HINT_SEC = 60;
 
 /**
  * The authenticated sockets of this instance, indexed by login session and by
@@ -44,9 +42,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
     private readonly auditor: WsAuthAuditor,
-    @Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions,
+    @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
   ) {
-    this.hintBeforeMs = (options.sessions?.expiringHintSec ?? DEFAULT_EXPIRING_HINT_SEC) * 1000;
+    this.hintBeforeMs = options.sessions.expiringHintSec * 1000;
     const registry = this;
     this.untrackOnClose = function (this: WebSocket) {
       registry.untrack(this);

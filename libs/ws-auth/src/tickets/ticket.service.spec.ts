@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interface.js';
 import { WsAuthError } from '../ws-auth.errors.js';
+import { resolveWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { MemoryTicketStore } from './memory-ticket.store.js';
 import type { TicketRecord, TicketStore } from './ticket-store.interface.js';
 import { TicketService } from './ticket.service.js';
@@ -48,7 +49,10 @@ class HangingStore implements TicketStore {
 }
 
 const service = (store: TicketStore = new RecordingStore(), tickets: WsAuthModuleOptions['tickets'] = {}, extra: Partial<WsAuthModuleOptions> = {}) =>
-  new TicketService({ verifiers: [], ...extra, tickets: { store, ...tickets } });
+  new TicketService(resolveWsAuthOptions({ verifiers: [noVerifier], ...extra, tickets: { store, ...tickets } }));
+
+/** Tickets need no verifier; the module needs one. */
+const noVerifier = { verify: () => null };
 
 const identity = (overrides: Partial<WsVerifiedToken> = {}): WsVerifiedToken => ({
   principal: { sub: 'maggie', sid: 'session-1' },
@@ -166,7 +170,7 @@ describe('TicketService', () => {
     });
 
     it('uses a memory store when none is given', async () => {
-      const tickets = new TicketService({ verifiers: [] });
+      const tickets = new TicketService(resolveWsAuthOptions({ verifiers: [noVerifier] }));
       const { ticket } = await tickets.issue(identity());
       await expect(settle(() => tickets.redeem(ticket, upgrade()))).resolves.toMatchObject({ subject: 'maggie' });
     });

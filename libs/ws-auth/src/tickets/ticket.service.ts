@@ -3,14 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { normalizePath } from '../normalize-path.js';
 import type { WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
-import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interface.js';
-import { DEFAULT_VERIFY_TIMEOUT_MS, WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
+import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
+import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { withinTimeout } from '../within-timeout.js';
 import { isPromise, type MaybePromise } from '../maybe-promise.js';
 import { MemoryTicketStore } from './memory-ticket.store.js';
 import type { TicketRecord, TicketStore } from './ticket-store.interface.js';
-import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
 /** What a ticket is bound to besides its identity; both are optional. */
 export interface TicketBindings {
@@ -29,8 +28,6 @@ export interface IssuedTicket {
   /** Whole seconds until it expires: the smaller of the TTL and the minting token's remaining life. */
   expiresIn: number;
 }
-
-export const DEFAULT_TICKET_TTL_SEC = 30;
 
 /** 256 random bits; base64url has no padding and nothing a URL must escape. */
 const TICKET_BYTES = 32;
@@ -54,14 +51,10 @@ export class TicketService {
   private readonly ttlMs: number;
   private readonly timeoutMs: number;
 
-  constructor(@Inject(WS_AUTH_OPTIONS) options: WsAuthModuleOptions) {
-    const ttlSec = options.tickets?.ttlSec ?? DEFAULT_TICKET_TTL_SEC;
-    if (!Number.isInteger(ttlSec) || ttlSec < 1) {
-      throw new WsAuthConfigurationError('tickets.ttlSec must be a whole number of seconds, at least 1');
-    }
-    this.ttlMs = ttlSec * 1000;
-    this.store = options.tickets?.store ?? new MemoryTicketStore();
-    this.timeoutMs = options.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+  constructor(@Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions) {
+    this.ttlMs = options.tickets.ttlSec * 1000;
+    this.store = options.tickets.store ?? new MemoryTicketStore();
+    this.timeoutMs = options.verifyTimeoutMs;
   }
 
   /**

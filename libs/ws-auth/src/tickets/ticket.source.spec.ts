@@ -4,6 +4,7 @@ import type { GatewayPolicyExplorer, GuardedGateway } from '../gateway-policy.ex
 import type { WsAuthModuleOptions, WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
 import { WsAuthenticator } from '../ws-auth.authenticator.js';
 import { WsAuthError } from '../ws-auth.errors.js';
+import { resolveWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { MemorySessionStore } from '../sessions/memory-session.store.js';
 import { TicketService } from './ticket.service.js';
 import { ticketSource } from './ticket.source.js';
@@ -13,7 +14,7 @@ const verifier = { verify: async () => null };
 
 /** The authenticator of a module with these options, serving one gateway with this policy. */
 function authenticatorFor(options: Omit<WsAuthModuleOptions, 'verifiers'>, policy: WsAuthPolicy = {}) {
-  const full: WsAuthModuleOptions = { verifiers: [verifier], ...options };
+  const full = resolveWsAuthOptions({ verifiers: [verifier], ...options });
   const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy, explicit: true };
   const explorer = { find: () => gateway, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
   const tickets = new TicketService(full);
@@ -37,7 +38,7 @@ describe('the ticket source', () => {
   });
 
   it('reads ?ticket= and refuses it repeated', () => {
-    const source = ticketSource(new TicketService({ verifiers: [verifier] }));
+    const source = ticketSource(new TicketService(resolveWsAuthOptions({ verifiers: [verifier] })));
     expect(source.extract(upgrade('/chat?ticket=abc'))).toBe('abc');
     expect(source.extract(upgrade('/chat'))).toBeNull();
     let thrown: unknown;
