@@ -168,7 +168,7 @@ export class WsAuthAdapter extends WsAdapter {
 
   /** A refused handshake: pending (first-message gateways), upgraded to be closed (`acceptThenClose`), or rejected. */
   private decideRefused(error: unknown, request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
-    const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
+    const refusal = WsAuthError.from(error, 'unavailable');
     const { firstMessage, acceptThenClose } = policy.gateway.policy;
     const protocol = this.selectedProtocol(request, policy);
     if (refusal.code === 'missing_credential' && firstMessage) {
@@ -204,7 +204,7 @@ export class WsAuthAdapter extends WsAdapter {
   }
 
   private refuse(error: unknown, request: IncomingMessage, policy: ResolvedPolicy): HandshakeRejection {
-    const refusal = error instanceof WsAuthError ? error : new WsAuthError('unavailable', undefined, { cause: error });
+    const refusal = WsAuthError.from(error, 'unavailable');
     const rejection = handshakeRejection(refusal, this.authenticator.realm);
     this.auditor.record({
       type: 'handshake_refused',

@@ -178,7 +178,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     try {
       verified = verifier.verify(token, request);
     } catch (error) {
-      throw asTokenError(error);
+      throw WsAuthError.from(error, 'invalid_token');
     }
     const recognised = (result: WsVerifiedToken | null) => {
       if (!result) {
@@ -191,7 +191,7 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     };
     return isPromise(verified)
       ? verified.then(recognised, (error: unknown) => {
-          throw asTokenError(error);
+          throw WsAuthError.from(error, 'invalid_token');
         })
       : recognised(verified);
   }
@@ -209,11 +209,6 @@ export class WsAuthenticator implements OnApplicationBootstrap {
     }
     return true;
   }
-}
-
-/** A verifier's throw: its own `WsAuthError`, or anything else as `invalid_token`. */
-function asTokenError(error: unknown): WsAuthError {
-  return error instanceof WsAuthError ? error : new WsAuthError('invalid_token', undefined, { cause: error });
 }
 
 function authInfo(verified: WsVerifiedToken, source: WsCredentialSource): WsAuthInfo {

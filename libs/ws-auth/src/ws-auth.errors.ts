@@ -34,6 +34,15 @@ export class WsAuthError extends Error {
   static isWsAuthError(value: unknown): value is WsAuthError {
     return value instanceof WsAuthError;
   }
+
+  /**
+   * `error` itself when it is a `WsAuthError`; anything else thrown where a
+   * credential was being judged becomes `fallback`, with the original as its
+   * `cause` (and its message never shown).
+   */
+  static from(error: unknown, fallback: WsAuthErrorCode, message?: string): WsAuthError {
+    return error instanceof WsAuthError ? error : new WsAuthError(fallback, message, { cause: error });
+  }
 }
 
 const defaultMessages: Record<WsAuthErrorCode, string> = {

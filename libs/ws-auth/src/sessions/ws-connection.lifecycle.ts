@@ -13,6 +13,7 @@ import {
   WS_AUTH_OPTIONS,
 } from '../ws-auth.constants.js';
 import { WsAuthError, type WsAuthErrorCode } from '../ws-auth.errors.js';
+import { WS_AUTH_ERROR_TABLE } from '../ws-auth-error.table.js';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
 import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
 import { getWsAuth, type HandshakeOutcome } from '../ws-auth.state.js';
@@ -79,8 +80,8 @@ export class WsConnectionLifecycle {
         this.awaitFirstMessage(socket, request, policy, admitToGateway);
         return;
       case 'refused': {
-        const [code, text] = closeFor(outcome.error);
-        this.closeUnauthenticated(socket, 'refused', code, text, outcome.error.code);
+        const { closeCode, closeReason } = WS_AUTH_ERROR_TABLE[outcome.error.code];
+        this.closeUnauthenticated(socket, 'refused', closeCode, closeReason, outcome.error.code);
         return;
       }
       default:
@@ -236,20 +237,6 @@ function parseAuthFrame(data: Buffer): AuthFrame | undefined {
 function authReply(auth: WsAuthInfo) {
   const expiresIn = auth.expiresAt === undefined ? null : Math.max(0, Math.floor((auth.expiresAt - Date.now()) / 1000));
   return { event: AUTH_EVENT, data: { sub: auth.subject, expires_in: expiresIn } };
-}
-
-function closeFor(error: WsAuthError): [number, string] {
-  switch (error.code) {
-    case 'unavailable':
-      return [WsCloseCode.TryAgainLater, CloseReason.unavailable];
-    case 'invalid_request':
-      return [WsCloseCode.BadRequest, CloseReason.badRequest];
-    case 'insufficient_scope':
-    case 'origin_not_allowed':
-      return [WsCloseCode.Forbidden, CloseReason.forbidden];
-    default:
-      return [WsCloseCode.Unauthorized, CloseReason.unauthorized];
-  }
 }
 
 /**

@@ -150,9 +150,7 @@ function hashTicket(ticket: string): string {
 }
 
 function asUnavailable(error: unknown): WsAuthError {
-  return error instanceof WsAuthError
-    ? error
-    : new WsAuthError('unavailable', 'The ticket store cannot answer', { cause: error });
+  return WsAuthError.from(error, 'unavailable', 'The ticket store cannot answer');
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -113,10 +113,8 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
         clockTolerance: this.clockToleranceSec,
       }));
     } catch (error) {
-      if (error instanceof WsAuthError) {
-        throw error; // from the key set: invalid_token or unavailable, already decided
-      }
-      throw new WsAuthError('invalid_token', 'The token failed verification', { cause: error });
+      // The key set's own WsAuthError (invalid_token or unavailable) is already decided.
+      throw WsAuthError.from(error, 'invalid_token', 'The token failed verification');
     }
     assertClaimsPresent(claims, this.requiredClaims);
     assertIssuedInPast(claims, this.clockToleranceSec);
