@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
-import { handshakeRejection } from './handshake-rejection.js';
+import { handshakeRejection } from './handshake/handshake-rejection.js';
 
 /**
  * The HTTP answer to a refused credential, as a refused handshake gets it:

@@ -6,15 +6,14 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { WebSocket } from 'ws';
-import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
-import { WsAuthAuditor } from './audit/ws-auth-auditor.js';
+import { bindRequest, connectionOfRequest, WsConnection } from './connection/ws-connection.js';
+import { HandshakePipeline, type HandshakeAnswer } from './handshake/handshake.pipeline.js';
+import type { HandshakeRejection } from './handshake/handshake-rejection.js';
+import type { ResolvedPolicy } from './handshake/resolved-policy.js';
 import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
-import { WsAuthenticator, type ResolvedPolicy } from './ws-auth.authenticator.js';
 import { AUTH_EVENT } from './ws-auth.constants.js';
-import { WsAuthError } from './ws-auth.errors.js';
-import { getWsAuth, handshakeOutcomes } from './ws-auth.state.js';
+import { getWsAuth } from './ws-auth.state.js';
 import { isPromise, type MaybePromise } from './maybe-promise.js';
-import type { WsAuthInfo } from './interfaces/ws-auth-info.interface.js';
 import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 
 type WsAdapterOptions = ConstructorParameters<typeof WsAdapter>[1];
@@ -35,44 +34,44 @@ interface GuardedServer {
  * never becomes a socket, so it never reaches `handleConnection`. Only
  * gateways marked `@WsPublic()` are served as `WsAdapter` serves them.
  *
+ * What is `ws`'s lives here: where each request enters, how the answer is
+ * written, when the socket reaches the gateway. What is decided lives in the
+ * handshake pipeline, which a Socket.IO adapter runs too.
+ *
  * @example app.useWebSocketAdapter(new WsAuthAdapter(app));
  */
 export class WsAuthAdapter extends WsAdapter {
-  private readonly authenticator: WsAuthenticator;
+  private readonly pipeline: HandshakePipeline;
   private readonly lifecycle: WsConnectionLifecycle;
-  private readonly auditor: WsAuthAuditor;
 
   constructor(app: INestApplicationContext, options?: WsAdapterOptions) {
     super(app, options);
-    const authenticator = WsAuthAdapter.find(app, WsAuthenticator);
+    const pipeline = WsAuthAdapter.find(app, HandshakePipeline);
     const lifecycle = WsAuthAdapter.find(app, WsConnectionLifecycle);
-    const auditor = WsAuthAdapter.find(app, WsAuthAuditor);
-    if (!authenticator || !lifecycle || !auditor) {
+    if (!pipeline || !lifecycle) {
       throw new WsAuthConfigurationError('WsAuthAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
     }
-    this.authenticator = authenticator;
+    this.pipeline = pipeline;
     this.lifecycle = lifecycle;
-    this.auditor = auditor;
   }
 
   override create(port: number, options: Record<string, any> = {}): any {
-    const policy = this.authenticator.policyFor(port, options.path);
+    const policy = this.pipeline.policyFor(port, options.path);
     if (!policy) {
       return super.create(port, options);
     }
     const server: GuardedServer = super.create(port, {
       ...options,
-      verifyClient: (info: VerifyClientInfo, callback: VerifyClientCallback) =>
-        void this.verifyHandshake(info.req, policy, callback),
+      verifyClient: (info: VerifyClientInfo, callback: VerifyClientCallback) => this.verifyHandshake(info.req, policy, callback),
       // Never let ws echo the first offered protocol: it may be the token.
-      handleProtocols: (_: Set<string>, request: IncomingMessage) => this.selectedProtocol(request, policy),
+      handleProtocols: (_: Set<string>, request: IncomingMessage) => connectionOfRequest(request)?.offered?.selected ?? false,
     });
     this.inspectBeforeWs(server, policy);
     this.admitThroughLifecycle(server, policy);
     return server;
   }
 
-  /** Guarded sockets also answer in-band `auth` (refresh); a gateway's own `auth` handler is not used. */
+  /** Authenticated sockets also answer in-band `auth` (refresh); a gateway's own `auth` handler is not used. */
   override bindMessageHandlers(
     client: WebSocket,
     handlers: MessageMappingProperties[],
@@ -93,17 +92,19 @@ export class WsAuthAdapter extends WsAdapter {
   }
 
   /**
-   * Runs the synchronous checks (subprotocol caps and ambiguity) before `ws`
-   * parses the request, so those refusals carry `WWW-Authenticate` too: `ws`
-   * answers a repeated protocol with a bare 400.
+   * Builds the connection record as the request arrives, and runs the
+   * pipeline's synchronous first step before `ws` parses the request, so its
+   * refusals carry `WWW-Authenticate` too: `ws` answers a repeated protocol
+   * with a bare 400.
    */
   private inspectBeforeWs(server: GuardedServer, policy: ResolvedPolicy): void {
     const handleUpgrade = server.handleUpgrade.bind(server);
     server.handleUpgrade = (request, socket, head, callback) => {
+      const connection = this.open(request, policy);
       try {
-        this.authenticator.inspectProtocols(request, policy);
+        this.pipeline.inspect(connection, request);
       } catch (error) {
-        const { status, message, headers } = this.refuse(error, request, policy);
+        const { status, message, headers } = this.pipeline.reject(connection, error);
         writeRefusal(socket, status, message, headers);
         return;
       }
@@ -123,97 +124,37 @@ export class WsAuthAdapter extends WsAdapter {
         return emit(event, ...args);
       }
       const [socket, request] = args as [WebSocket, IncomingMessage];
-      this.auditor.bind(socket, policy.gateway.path, request.headers.origin);
-      this.lifecycle.admit(socket, request, handshakeOutcomes.get(request), policy.gateway.policy, () =>
-        emit('connection', socket, request),
-      );
+      // A record without a decision (none can be missing) is closed as refused.
+      const connection = connectionOfRequest(request) ?? new WsConnection(policy, request.headers.origin);
+      this.pipeline.attach(socket, connection, request, () => emit('connection', socket, request));
       return true;
     };
   }
 
-  /**
-   * Answers `ws` in the same tick when the authentication needs nothing
-   * outside the process, as `ws` itself does without `verifyClient`; later
-   * when a store or an issuer has to answer.
-   */
+  /** Answers `ws` in the same tick when the pipeline does; later when a store or an issuer has to answer. */
   private verifyHandshake(request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
-    let outcome: MaybePromise<WsAuthInfo>;
-    try {
-      outcome = this.authenticator.authenticateHandshake(request, policy);
-    } catch (error) {
-      return this.decideRefused(error, request, policy, callback);
-    }
-    if (isPromise(outcome)) {
-      outcome.then(
-        (auth) => this.decideAuthenticated(auth, request, policy, callback),
-        (error: unknown) => this.decideRefused(error, request, policy, callback),
-      );
-    } else {
-      this.decideAuthenticated(outcome, request, policy, callback);
-    }
-  }
-
-  private decideAuthenticated(auth: WsAuthInfo, request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
-    handshakeOutcomes.set(request, { kind: 'authenticated', auth, protocol: this.selectedProtocol(request, policy) });
-    this.auditor.record({
-      type: 'handshake_accepted',
-      path: policy.gateway.path,
-      origin: request.headers.origin,
-      subject: auth.subject,
-      sessionId: auth.sessionId,
-      source: auth.source,
-    });
-    callback(true);
-  }
-
-  /** A refused handshake: pending (first-message gateways), upgraded to be closed (`acceptThenClose`), or rejected. */
-  private decideRefused(error: unknown, request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
-    const refusal = WsAuthError.from(error, 'unavailable');
-    const { firstMessage, acceptThenClose } = policy.gateway.policy;
-    const protocol = this.selectedProtocol(request, policy);
-    if (refusal.code === 'missing_credential' && firstMessage) {
-      if (!this.lifecycle.acceptsPending()) {
-        return this.reject(new WsAuthError('unavailable', 'Too many pending sockets'), request, policy, callback);
+    // Every request passed inspectBeforeWs; if one did not, it is inspected now rather than judged unread.
+    let connection = connectionOfRequest(request);
+    if (!connection) {
+      connection = this.open(request, policy);
+      try {
+        this.pipeline.inspect(connection, request);
+      } catch (error) {
+        return answer(callback, { upgrade: false, rejection: this.pipeline.reject(connection, error) });
       }
-      handshakeOutcomes.set(request, { kind: 'pending', protocol });
-      this.auditor.record({ type: 'handshake_pending', path: policy.gateway.path, origin: request.headers.origin });
-      return callback(true);
     }
-    if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
-      handshakeOutcomes.set(request, { kind: 'refused', error: refusal, protocol });
-      return callback(true); // audited with its close code when the socket is closed
-    }
-    this.reject(refusal, request, policy, callback);
-  }
-
-  /**
-   * The protocol to answer with. The offer was read (and memoized) before ws
-   * parsed the request, and refused there if it was bad: this is a lookup.
-   */
-  private selectedProtocol(request: IncomingMessage, policy: ResolvedPolicy): string | false {
-    try {
-      return this.authenticator.inspectProtocols(request, policy).selected;
-    } catch {
-      return false;
+    const decided: MaybePromise<HandshakeAnswer> = this.pipeline.decide(connection, request);
+    if (isPromise(decided)) {
+      void decided.then((decision) => answer(callback, decision));
+    } else {
+      answer(callback, decided);
     }
   }
 
-  private reject(error: unknown, request: IncomingMessage, policy: ResolvedPolicy, callback: VerifyClientCallback): void {
-    const { status, message, headers } = this.refuse(error, request, policy);
-    callback(false, status, message, headers);
-  }
-
-  private refuse(error: unknown, request: IncomingMessage, policy: ResolvedPolicy): HandshakeRejection {
-    const refusal = WsAuthError.from(error, 'unavailable');
-    const rejection = handshakeRejection(refusal, this.authenticator.realm);
-    this.auditor.record({
-      type: 'handshake_refused',
-      path: policy.gateway.path,
-      origin: request.headers.origin,
-      code: refusal.code,
-      status: rejection.status,
-    });
-    return rejection;
+  private open(request: IncomingMessage, policy: ResolvedPolicy): WsConnection {
+    const connection = new WsConnection(policy, request.headers.origin);
+    bindRequest(request, connection);
+    return connection;
   }
 
   /**
@@ -229,6 +170,15 @@ export class WsAuthAdapter extends WsAdapter {
     }
     return undefined;
   }
+}
+
+function answer(callback: VerifyClientCallback, decision: HandshakeAnswer): void {
+  if (decision.upgrade) {
+    callback(true);
+    return;
+  }
+  const { status, message, headers }: HandshakeRejection = decision.rejection;
+  callback(false, status, message, headers);
 }
 
 /** The answer `ws` itself writes for a refused handshake (its `abortHandshake`). */

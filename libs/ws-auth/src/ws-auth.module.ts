@@ -6,6 +6,8 @@ import type { WsAuthModuleAsyncOptions, WsAuthModuleOptions, WsAuthOptionsFactor
 import { resolveWsAuthOptions, type ResolvedWsAuthOptions } from './ws-auth-options.resolver.js';
 import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 import { WsAuthenticator } from './ws-auth.authenticator.js';
+import { CredentialJudge } from './handshake/credential-judge.js';
+import { HandshakePipeline } from './handshake/handshake.pipeline.js';
 import { MemorySessionStore } from './sessions/memory-session.store.js';
 import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
 import { WsSessionRegistry } from './sessions/ws-session.registry.js';
@@ -62,6 +64,8 @@ export class WsAuthModule {
         },
         WsAuthAuditor,
         GatewayPolicyExplorer,
+        CredentialJudge,
+        HandshakePipeline,
         WsAuthenticator,
         WsSessionRegistry,
         WsConnectionLifecycle,

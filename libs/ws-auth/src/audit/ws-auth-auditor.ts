@@ -1,15 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
+import { connectionOf } from '../connection/ws-connection.js';
 import type { WsAuthAuditEvent } from './ws-auth-audit-event.interface.js';
 
 type AuditInput = Omit<WsAuthAuditEvent, 'at'>;
-
-/** Where a socket came from, kept for the events of its later life. */
-interface SocketOrigin {
-  readonly path: string;
-  readonly origin?: string;
-}
 
 /**
  * Hands every decision to the app's `audit` sink (module option), or, by
@@ -21,20 +16,14 @@ interface SocketOrigin {
 export class WsAuthAuditor {
   private readonly logger = new Logger('WsAuth');
   private readonly sink?: (event: WsAuthAuditEvent) => void;
-  private readonly sockets = new WeakMap<object, SocketOrigin>();
 
   constructor(@Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions) {
     this.sink = options.audit;
   }
 
-  /** Remembers where a socket came from, for `socket(...)` events later. */
-  bind(socket: object, path: string, origin: string | undefined): void {
-    this.sockets.set(socket, { path, origin });
-  }
-
-  /** Records an event of a socket's life; path and origin come from `bind`. */
+  /** Records an event of a socket's life; path and origin come from the connection record it carries. */
   socket(socket: object, event: Omit<AuditInput, 'path' | 'origin'>): void {
-    const from = this.sockets.get(socket);
+    const from = connectionOf(socket);
     this.record({ ...event, path: from?.path ?? '?', origin: from?.origin });
   }
 

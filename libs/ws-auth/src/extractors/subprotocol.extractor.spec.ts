@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { WsAuthError } from '../ws-auth.errors.js';
-import { fromSubprotocol, parseOfferedProtocols, type OfferedProtocols } from './subprotocol.extractor.js';
+import { fromSubprotocol, parseOfferedProtocols, readsOfferAgainst, type OfferedProtocols } from './subprotocol.extractor.js';
 import { fakeUpgrade, thrownWsAuthError } from '../../../../test/support/fake-upgrade.js';
 
 /** A minimal upgrade request offering each value as its own `Sec-WebSocket-Protocol` header. */
@@ -277,18 +277,12 @@ describe('parseOfferedProtocols', () => {
   });
 });
 
-describe('parseOfferedProtocols, read twice', () => {
-  it('reads one request once for the same application protocols, as the adapter and the protocol source do', () => {
-    const request = offering(`chat.v1, access_token, ${JWT}`);
+describe('readsOfferAgainst', () => {
+  it('knows the extractors fromSubprotocol made, and the application protocols they read against', () => {
     const app = ['chat.v1'];
-    const first = parseOfferedProtocols(request, app);
-    expect(parseOfferedProtocols(request, app)).toBe(first);
-    expect(fromSubprotocol(app)(request)).toBe(JWT);
-  });
-
-  it('reads it again against other application protocols', () => {
-    const request = offering(`chat.v1, access_token, ${JWT}`);
-    expect(parseOfferedProtocols(request, ['chat.v1']).token).toBe(JWT);
-    expect(() => parseOfferedProtocols(request, [])).toThrow(WsAuthError);
+    const extract = fromSubprotocol(app);
+    expect(readsOfferAgainst(extract, app)).toBe(true);
+    expect(readsOfferAgainst(extract, ['chat.v1'])).toBe(false);
+    expect(readsOfferAgainst(() => null, app)).toBe(false);
   });
 });

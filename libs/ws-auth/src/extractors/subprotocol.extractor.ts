@@ -34,27 +34,15 @@ export function parseOfferedProtocols(
   request: IncomingMessage,
   appProtocols: readonly string[] = NO_APP_PROTOCOLS,
 ): OfferedProtocols {
-  // The adapter reads the offer before ws does (inspectProtocols), and the
-  // protocol source reads it again to authenticate: the second read of one
-  // request, with the same application protocols, reuses the first.
   if (request.headers['sec-websocket-protocol'] === undefined) {
     return NO_OFFER; // Node joins repeated headers: none here means none in rawHeaders either
   }
-  const known = parsedOffers.get(request);
-  if (known?.appProtocols === appProtocols) {
-    return known.offer;
-  }
-  const offer = parse(request, appProtocols);
-  parsedOffers.set(request, { appProtocols, offer });
-  return offer;
+  return parse(request, appProtocols);
 }
 
 const NO_APP_PROTOCOLS: readonly string[] = [];
 /** Most handshakes offer no subprotocol: one shared answer, nothing to parse or remember. */
 const NO_OFFER: OfferedProtocols = Object.freeze({ offered: Object.freeze([]) as readonly string[], token: null, selected: false });
-
-/** Offers already read, by request, with the application protocols (by identity) they were read against. */
-const parsedOffers = new WeakMap<IncomingMessage, { readonly appProtocols: readonly string[]; readonly offer: OfferedProtocols }>();
 
 function parse(request: IncomingMessage, appProtocols: readonly string[]): OfferedProtocols {
   const offered = rawHeaderValues(request, 'sec-websocket-protocol')
@@ -126,5 +114,20 @@ function decodeBase64Url(value: string): string {
 
 /** The subprotocol source as a passport-jwt style extractor. */
 export function fromSubprotocol(appProtocols: readonly string[] = NO_APP_PROTOCOLS): WsTokenExtractor {
-  return (request) => parseOfferedProtocols(request, appProtocols).token;
+  const extract: WsTokenExtractor = (request) => parseOfferedProtocols(request, appProtocols).token;
+  subprotocolExtractors.set(extract, appProtocols);
+  return extract;
+}
+
+/** Extractors made by `fromSubprotocol()`, with the application protocols they read the offer against. */
+const subprotocolExtractors = new WeakMap<WsTokenExtractor, readonly string[]>();
+
+/**
+ * Whether `extract` would read the offer exactly as it was read against
+ * `appProtocols`: the handshake pipeline reads it once (its inspect step,
+ * against the gateway's protocols, which its protocol source is made with)
+ * and takes the token from there.
+ */
+export function readsOfferAgainst(extract: WsTokenExtractor, appProtocols: readonly string[]): boolean {
+  return subprotocolExtractors.get(extract) === appProtocols;
 }

@@ -5,7 +5,8 @@ import type { WsCredentialSource } from '../interfaces/credential-source.interfa
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
 import type { WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
-import { WsAuthenticator } from '../ws-auth.authenticator.js';
+import { CredentialJudge } from '../handshake/credential-judge.js';
+import { connectionOf, type WsConnection } from '../connection/ws-connection.js';
 import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
 import {
   AUTH_EVENT,
@@ -16,7 +17,7 @@ import { WsAuthError, type WsAuthErrorCode } from '../ws-auth.errors.js';
 import { WS_AUTH_ERROR_TABLE } from '../ws-auth-error.table.js';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
 import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
-import { getWsAuth, type HandshakeOutcome } from '../ws-auth.state.js';
+import { getWsAuth } from '../ws-auth.state.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
 import { close, WsSessionRegistry } from './ws-session.registry.js';
@@ -40,13 +41,11 @@ export class WsConnectionLifecycle {
   private readonly pendingDeadlines = new DeadlineWheel<WebSocket>((socket) =>
     this.closeUnauthenticated(socket, 'auth_timeout', WsCloseCode.AuthTimeout, CloseReason.timeout),
   );
-  /** What each authenticated socket keeps of its upgrade request, for verifiers at refresh. */
-  private readonly requests = new WeakMap<WebSocket, IncomingMessage>();
   private readonly maxPending: number;
   private readonly firstMessageTimeoutMs: number;
 
   constructor(
-    private readonly authenticator: WsAuthenticator,
+    private readonly judge: CredentialJudge,
     private readonly registry: WsSessionRegistry,
     private readonly auditor: WsAuthAuditor,
     @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
@@ -65,23 +64,25 @@ export class WsConnectionLifecycle {
    * server's `connection` event; `admitToGateway` emits that event, which is
    * what runs `handleConnection` and binds the message handlers.
    */
-  admit(socket: WebSocket, request: IncomingMessage, outcome: HandshakeOutcome | undefined, policy: WsAuthPolicy, admitToGateway: () => void): void {
+  admit(socket: WebSocket, connection: WsConnection, request: IncomingMessage, admitToGateway: () => void): void {
     // Nest attaches its error listener on `connection`; until then a socket
     // error with no listener would be thrown.
     socket.on('error', ignoreError);
-    switch (outcome?.kind) {
+    switch (connection.decision) {
       case 'authenticated':
-        this.requests.set(socket, snapshotUpgradeRequest(request));
-        this.registry.track(socket, outcome.auth);
+        connection.request = snapshotUpgradeRequest(request);
+        this.registry.track(socket, connection.auth!);
+        connection.auth = undefined; // the socket carries it now (getWsAuth)
         admitToGateway();
         dropErrorGuardOnceHandled(socket);
         return;
       case 'pending':
-        this.awaitFirstMessage(socket, request, policy, admitToGateway);
+        this.awaitFirstMessage(socket, connection, request, admitToGateway);
         return;
       case 'refused': {
-        const { closeCode, closeReason } = WS_AUTH_ERROR_TABLE[outcome.error.code];
-        this.closeUnauthenticated(socket, 'refused', closeCode, closeReason, outcome.error.code);
+        const refusal = connection.refusal!;
+        const { closeCode, closeReason } = WS_AUTH_ERROR_TABLE[refusal.code];
+        this.closeUnauthenticated(socket, 'refused', closeCode, closeReason, refusal.code);
         return;
       }
       default:
@@ -96,7 +97,7 @@ export class WsConnectionLifecycle {
    */
   async refresh(socket: WebSocket, data: unknown): Promise<unknown> {
     const current = getWsAuth(socket);
-    const request = this.requests.get(socket);
+    const request = connectionOf(socket)?.request;
     const token = (data as AuthFrame['data'])?.token;
     if (!current || !request || typeof token !== 'string') {
       this.closeAuthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
@@ -104,7 +105,7 @@ export class WsConnectionLifecycle {
     }
     let next: WsAuthInfo;
     try {
-      next = await this.authenticator.authenticate(token, request, MESSAGE_SOURCE);
+      next = await this.judge.judge(token, request, MESSAGE_SOURCE);
     } catch (error) {
       if (error instanceof WsAuthError && error.code === 'unavailable') {
         // The current token still holds until its own exp: keep the socket, say why.
@@ -123,7 +124,8 @@ export class WsConnectionLifecycle {
     return authReply(refreshed);
   }
 
-  private awaitFirstMessage(socket: WebSocket, request: IncomingMessage, policy: WsAuthPolicy, admitToGateway: () => void): void {
+  private awaitFirstMessage(socket: WebSocket, connection: WsConnection, request: IncomingMessage, admitToGateway: () => void): void {
+    const { policy } = connection.policy.gateway;
     const timeoutMs = (typeof policy.firstMessage === 'object' && policy.firstMessage.timeoutMs) || this.firstMessageTimeoutMs;
     this.pendingDeadlines.schedule(socket, Date.now() + timeoutMs);
     const restorePayloadCap = capPayload(socket, MAX_PENDING_FRAME_BYTES);
@@ -142,14 +144,14 @@ export class WsConnectionLifecycle {
       }
       judging = true;
       // The Promise constructor turns a synchronous refusal into a rejection.
-      new Promise<WsAuthInfo>((resolve) => resolve(this.authenticator.authenticate(token, request, MESSAGE_SOURCE))).then(
+      new Promise<WsAuthInfo>((resolve) => resolve(this.judge.judge(token, request, MESSAGE_SOURCE))).then(
         (auth) => {
           if (socket.readyState !== socket.OPEN) {
             return;
           }
           finish();
           restorePayloadCap();
-          this.requests.set(socket, snapshotUpgradeRequest(request));
+          connection.request = snapshotUpgradeRequest(request);
           this.registry.track(socket, auth);
           this.auditor.socket(socket, { type: 'socket_authenticated', subject: auth.subject, sessionId: auth.sessionId, source: auth.source });
           socket.send(JSON.stringify(authReply(auth)));

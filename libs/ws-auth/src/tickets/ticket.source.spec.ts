@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
 import type { GatewayPolicyExplorer, GuardedGateway } from '../gateway-policy.explorer.js';
 import type { WsAuthModuleOptions, WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
-import { WsAuthenticator } from '../ws-auth.authenticator.js';
+import { authenticateHandshake, handshakePipeline } from '../../../../test/support/handshake-steps.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { resolveWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { MemorySessionStore } from '../sessions/memory-session.store.js';
@@ -12,20 +12,20 @@ import { settle } from '../../../../test/support/settle.js';
 
 const verifier = { verify: async () => null };
 
-/** The authenticator of a module with these options, serving one gateway with this policy. */
-function authenticatorFor(options: Omit<WsAuthModuleOptions, 'verifiers'>, policy: WsAuthPolicy = {}) {
-  const full = resolveWsAuthOptions({ verifiers: [verifier], ...options });
+/** The handshake pipeline of a module with these options, serving one gateway with this policy. */
+function pipelineFor(options: Omit<WsAuthModuleOptions, 'verifiers'>, policy: WsAuthPolicy = {}) {
+  const full = { verifiers: [verifier], ...options };
   const gateway: GuardedGateway = { name: 'ChatGateway', port: 0, path: '/chat', policy, explicit: true };
   const explorer = { find: () => gateway, guardedGateways: () => [gateway] } as unknown as GatewayPolicyExplorer;
-  const tickets = new TicketService(full);
-  return { authenticator: new WsAuthenticator(full, new MemorySessionStore(), explorer, tickets), tickets };
+  const tickets = new TicketService(resolveWsAuthOptions(full));
+  return { pipeline: handshakePipeline(full, new MemorySessionStore(), explorer, tickets), tickets };
 }
 
 const upgrade = (url: string, origin?: string) =>
   ({ url, headers: origin ? { origin } : {}, rawHeaders: origin ? ['Origin', origin] : [] }) as unknown as IncomingMessage;
 
 const sourceNames = (options: Omit<WsAuthModuleOptions, 'verifiers'>, policy?: WsAuthPolicy) =>
-  authenticatorFor(options, policy).authenticator.policyFor(0, '/chat')!.sources.map((source) => source.name);
+  pipelineFor(options, policy).pipeline.policyFor(0, '/chat')!.sources.map((source) => source.name);
 
 describe('the ticket source', () => {
   it('is a default source once tickets are configured', () => {
@@ -52,12 +52,12 @@ describe('the ticket source', () => {
   });
 
   it('authenticates a handshake with a ticket as source "ticket", once', async () => {
-    const { authenticator, tickets } = authenticatorFor({ tickets: {} });
-    const policy = authenticator.policyFor(0, '/chat')!;
+    const { pipeline, tickets } = pipelineFor({ tickets: {} });
+    const policy = pipeline.policyFor(0, '/chat')!;
     const expiresAt = Date.now() + 60_000;
     const { ticket } = await tickets.issue({ principal: { sub: 'maggie' }, subject: 'maggie', sessionId: 's1', scopes: [], expiresAt });
     const request = upgrade(`/chat?ticket=${ticket}`);
-    await expect(settle(() => authenticator.authenticateHandshake(request, policy))).resolves.toEqual({
+    await expect(settle(() => authenticateHandshake(pipeline, request, policy))).resolves.toEqual({
       principal: { sub: 'maggie' },
       subject: 'maggie',
       sessionId: 's1',
@@ -66,14 +66,14 @@ describe('the ticket source', () => {
       issuedAt: undefined,
       source: 'ticket',
     });
-    await expect(settle(() => authenticator.authenticateHandshake(request, policy))).rejects.toBeInstanceOf(WsAuthError);
+    await expect(settle(() => authenticateHandshake(pipeline, request, policy))).rejects.toBeInstanceOf(WsAuthError);
   });
 
   it('decides a ticket handshake at once with the memory store: no promise, no timer', async () => {
-    const { authenticator, tickets } = authenticatorFor({ tickets: {} });
-    const policy = authenticator.policyFor(0, '/chat')!;
+    const { pipeline, tickets } = pipelineFor({ tickets: {} });
+    const policy = pipeline.policyFor(0, '/chat')!;
     const { ticket } = await tickets.issue({ principal: { sub: 'maggie' }, subject: 'maggie', scopes: [], expiresAt: Date.now() + 60_000 });
-    const decided = authenticator.authenticateHandshake(upgrade(`/chat?ticket=${ticket}`), policy);
+    const decided = authenticateHandshake(pipeline, upgrade(`/chat?ticket=${ticket}`), policy);
     expect(decided).not.toBeInstanceOf(Promise);
     expect(decided).toMatchObject({ subject: 'maggie', source: 'ticket' });
   });

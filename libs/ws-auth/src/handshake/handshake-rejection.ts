@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { WS_AUTH_ERROR_TABLE } from './ws-auth-error.table.js';
-import { WsAuthError } from './ws-auth.errors.js';
+import { WS_AUTH_ERROR_TABLE } from '../ws-auth-error.table.js';
+import { WsAuthError } from '../ws-auth.errors.js';
 
 export interface HandshakeRejection {
   readonly status: number;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { handshakeRejection } from './handshake-rejection.js';
-import { WsAuthError, type WsAuthErrorCode } from './ws-auth.errors.js';
+import { WsAuthError, type WsAuthErrorCode } from '../ws-auth.errors.js';
 
 describe('handshakeRejection', () => {
   it('answers missing_credential with 401 and a challenge without error (RFC 6750 §3.1)', () => {

@@ -1,0 +1,68 @@
+import type { IncomingMessage } from 'node:http';
+import type { OfferedProtocols } from '../extractors/subprotocol.extractor.js';
+import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
+import type { WsAuthError } from '../ws-auth.errors.js';
+import type { ResolvedPolicy } from '../handshake/resolved-policy.js';
+
+/** What the handshake decided for a connection that got its `101`. */
+export type ConnectionDecision =
+  | 'authenticated'
+  /** No credential on a first-message gateway: the socket must send `auth` first. */
+  | 'pending'
+  /** Refused, but upgraded so a browser can read the close code (`acceptThenClose`). */
+  | 'refused';
+
+/**
+ * One connection, from its upgrade request to its close. The transport
+ * adapter builds it when the request arrives; the handshake pipeline's steps
+ * fill it in; it then travels with the socket to the lifecycle, the session
+ * registry and the auditor, which read it instead of tables of their own.
+ * Nothing in it belongs to a transport: the `ws` and Socket.IO adapters build
+ * the same record.
+ */
+export class WsConnection {
+  /**
+   * The offered subprotocols, read once by the inspect step. Dropped when
+   * the socket exists: they may spell the token.
+   */
+  offered?: OfferedProtocols;
+  decision?: ConnectionDecision;
+  /** Why it was refused (`decision` `refused`). */
+  refusal?: WsAuthError;
+  /** The principal decided at the handshake, until the socket carries it. */
+  auth?: WsAuthInfo;
+  /**
+   * What the socket keeps of its upgrade request, without credentials, for
+   * the verifiers that run again at an in-band refresh.
+   */
+  request?: IncomingMessage;
+
+  constructor(
+    /** The gateway's resolved policy; its `gateway.path` is the connection's path. */
+    readonly policy: ResolvedPolicy,
+    /** The `Origin` header, as sent (a non-browser client sends none). */
+    readonly origin: string | undefined,
+  ) {}
+
+  get path(): string {
+    return this.policy.gateway.path;
+  }
+}
+
+// Weak maps: nothing outlives the request or the socket it is keyed by.
+const byRequest = new WeakMap<IncomingMessage, WsConnection>();
+const bySocket = new WeakMap<object, WsConnection>();
+
+/** The record of an upgrade request, from when the adapter builds it until its socket exists. */
+export const connectionOfRequest = (request: IncomingMessage): WsConnection | undefined => byRequest.get(request);
+
+export function bindRequest(request: IncomingMessage, connection: WsConnection): void {
+  byRequest.set(request, connection);
+}
+
+/** The record a socket carries for its whole life. */
+export const connectionOf = (socket: object): WsConnection | undefined => bySocket.get(socket);
+
+export function bindSocket(socket: object, connection: WsConnection): void {
+  bySocket.set(socket, connection);
+}

@@ -1,0 +1,229 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
+import { bindSocket, type WsConnection } from '../connection/ws-connection.js';
+import { resolveSource } from '../extractors/credential-sources.js';
+import { parseOfferedProtocols, readsOfferAgainst } from '../extractors/subprotocol.extractor.js';
+import { GatewayPolicyExplorer } from '../gateway-policy.explorer.js';
+import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
+import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
+import { WsConnectionLifecycle } from '../sessions/ws-connection.lifecycle.js';
+import { ticketSource } from '../tickets/ticket.source.js';
+import { TicketService } from '../tickets/ticket.service.js';
+import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
+import { WsAuthError } from '../ws-auth.errors.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
+import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
+import { isPromise, type MaybePromise } from '../maybe-promise.js';
+import { normalizePath } from '../normalize-path.js';
+import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
+import { CredentialJudge } from './credential-judge.js';
+import type { ResolvedPolicy } from './resolved-policy.js';
+
+/** What the transport answers: upgrade, or refuse with this HTTP answer. */
+export type HandshakeAnswer = { readonly upgrade: true } | { readonly upgrade: false; readonly rejection: HandshakeRejection };
+
+const UPGRADE: HandshakeAnswer = Object.freeze({ upgrade: true });
+
+/**
+ * The one way a handshake is decided. A transport adapter builds a
+ * `WsConnection` for each upgrade request and runs it through these steps,
+ * in order:
+ *
+ * 1. inspect: the offered subprotocols, read once, and their caps;
+ * 2. extract: the one credential among the gateway's sources (and the Origin);
+ * 3. verify, 4. revocation check: `CredentialJudge`;
+ * 5. decide: upgrade, pending (first-message gateways), accept-then-close, or reject;
+ * 6. attach: the socket gets the record, and the principal, and reaches the gateway;
+ * 7. track: expiry and revocation, by the session registry.
+ *
+ * Nothing here knows the transport: `ws` and Socket.IO adapters call the same steps.
+ */
+@Injectable()
+export class HandshakePipeline implements OnApplicationBootstrap {
+  readonly realm: string;
+  private readonly allowedOrigins?: ReadonlySet<string>;
+  private readonly maxProtocols: number;
+  /** The (port, path) pairs a transport adapter serves, authenticated or public. */
+  private readonly served = new Set<string>();
+
+  constructor(
+    @Inject(WS_AUTH_OPTIONS) private readonly options: ResolvedWsAuthOptions,
+    private readonly explorer: GatewayPolicyExplorer,
+    private readonly tickets: TicketService,
+    private readonly judge: CredentialJudge,
+    private readonly auditor: WsAuthAuditor,
+    private readonly lifecycle: WsConnectionLifecycle,
+  ) {
+    this.realm = options.realm;
+    this.allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins);
+    this.maxProtocols = options.maxProtocols;
+  }
+
+  /** The resolved policy of a server, or `undefined` for a `@WsPublic()` one. Called by the adapter, once per server. */
+  policyFor(port: number, path: string | undefined): ResolvedPolicy | undefined {
+    this.served.add(`${port} ${normalizePath(path)}`);
+    const gateway = this.explorer.find(port, path);
+    if (!gateway) {
+      return undefined;
+    }
+    const protocols = gateway.policy.protocols ?? this.options.protocols;
+    const specs = gateway.policy.sources ?? this.options.sources;
+    const sources = specs.map((spec) =>
+      // The ticket source needs the TicketService, which only DI can give.
+      spec === 'ticket' ? ticketSource(this.tickets) : resolveSource(spec, protocols),
+    );
+    return { gateway, protocols, sources };
+  }
+
+  /**
+   * Fails the bootstrap when a gateway marked protected is served by another
+   * adapter: never open by mistake. Reading the gateways here also runs the
+   * explorer's checks in an app whose gateways were never served.
+   */
+  onApplicationBootstrap(): void {
+    const unserved = this.explorer
+      .guardedGateways()
+      .filter((gateway) => gateway.explicit && !this.served.has(`${gateway.port} ${gateway.path}`));
+    if (unserved.length > 0) {
+      const names = unserved.map((gateway) => gateway.name).join(', ');
+      throw new WsAuthConfigurationError(
+        `${names} ${unserved.length > 1 ? 'are' : 'is'} authenticated with @WsAuth() or WsAuthGuard, but the app's ` +
+          'WebSocket adapter is not WsAuthAdapter, so handshakes would not be authenticated. ' +
+          'Call app.useWebSocketAdapter(new WsAuthAdapter(app)) before app.listen().',
+      );
+    }
+  }
+
+  /**
+   * Step 1, synchronous: the adapter runs it before `ws` parses the offer,
+   * because `ws` refuses a repeated protocol (the marker offered twice) with
+   * a bare 400 that carries no `WWW-Authenticate`. Throws `WsAuthError`.
+   */
+  inspect(connection: WsConnection, request: IncomingMessage): void {
+    const offered = parseOfferedProtocols(request, connection.policy.protocols);
+    if (offered.offered.length > this.maxProtocols) {
+      throw new WsAuthError('invalid_request', 'Too many subprotocols');
+    }
+    connection.offered = offered;
+  }
+
+  /**
+   * Steps 2 to 4: throws `WsAuthError` (or rejects with it); never returns
+   * without a principal. Synchronous when every step is.
+   */
+  authenticate(connection: WsConnection, request: IncomingMessage): MaybePromise<WsAuthInfo> {
+    const originAllowed = this.checkOrigin(connection.origin);
+    let found: { source: WsCredentialSource; credential: string } | undefined;
+    for (const source of connection.policy.sources) {
+      if (source.ambient && !originAllowed) {
+        // An ambient cookie proves nothing without an allowed Origin; it is not
+        // even read, so a cookie another site tossed in cannot fail the handshake.
+        continue;
+      }
+      // The offer was read once, by inspect: the built-in protocol source takes its token.
+      const { offered } = connection;
+      const credential =
+        offered && readsOfferAgainst(source.extract, connection.policy.protocols) ? offered.token : source.extract(request);
+      if (credential === null || credential === undefined) {
+        continue;
+      }
+      if (found) {
+        throw new WsAuthError('invalid_request', 'More than one credential was sent');
+      }
+      found = { source, credential };
+    }
+    if (!found) {
+      throw new WsAuthError('missing_credential');
+    }
+    return this.judge.judge(found.credential, request, found.source);
+  }
+
+  /**
+   * Step 5: runs steps 2 to 4 and decides. Never throws: every refusal is an
+   * answer. Answers in the same tick when nothing outside the process is
+   * asked, as `ws` itself does without `verifyClient`.
+   */
+  decide(connection: WsConnection, request: IncomingMessage): MaybePromise<HandshakeAnswer> {
+    let outcome: MaybePromise<WsAuthInfo>;
+    try {
+      outcome = this.authenticate(connection, request);
+    } catch (error) {
+      return this.refused(connection, error);
+    }
+    if (isPromise(outcome)) {
+      return outcome.then(
+        (auth) => this.authenticated(connection, auth),
+        (error: unknown) => this.refused(connection, error),
+      );
+    }
+    return this.authenticated(connection, outcome);
+  }
+
+  /** A refusal answered before the `101`, audited; for step 1's throws and step 5's rejections. */
+  reject(connection: WsConnection, error: unknown): HandshakeRejection {
+    const refusal = WsAuthError.from(error, 'unavailable');
+    const rejection = handshakeRejection(refusal, this.realm);
+    this.auditor.record({ type: 'handshake_refused', path: connection.path, origin: connection.origin, code: refusal.code, status: rejection.status });
+    return rejection;
+  }
+
+  /**
+   * Steps 6 and 7, once the transport has a socket: it carries the record
+   * from now on, and the lifecycle admits it to the gateway (`admitToGateway`)
+   * when it is authenticated.
+   */
+  attach(socket: Parameters<WsConnectionLifecycle['admit']>[0], connection: WsConnection, request: IncomingMessage, admitToGateway: () => void): void {
+    connection.offered = undefined; // it may spell the token, and is not needed again
+    bindSocket(socket, connection);
+    this.lifecycle.admit(socket, connection, request, admitToGateway);
+  }
+
+  private authenticated(connection: WsConnection, auth: WsAuthInfo): HandshakeAnswer {
+    connection.decision = 'authenticated';
+    connection.auth = auth;
+    this.auditor.record({
+      type: 'handshake_accepted',
+      path: connection.path,
+      origin: connection.origin,
+      subject: auth.subject,
+      sessionId: auth.sessionId,
+      source: auth.source,
+    });
+    return UPGRADE;
+  }
+
+  /** A refused credential: pending (first-message gateways), upgraded to be closed (`acceptThenClose`), or rejected. */
+  private refused(connection: WsConnection, error: unknown): HandshakeAnswer {
+    const refusal = WsAuthError.from(error, 'unavailable');
+    const { firstMessage, acceptThenClose } = connection.policy.gateway.policy;
+    if (refusal.code === 'missing_credential' && firstMessage) {
+      if (!this.lifecycle.acceptsPending()) {
+        return { upgrade: false, rejection: this.reject(connection, new WsAuthError('unavailable', 'Too many pending sockets')) };
+      }
+      connection.decision = 'pending';
+      this.auditor.record({ type: 'handshake_pending', path: connection.path, origin: connection.origin });
+      return UPGRADE;
+    }
+    if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
+      connection.decision = 'refused';
+      connection.refusal = refusal;
+      return UPGRADE; // audited with its close code when the socket is closed
+    }
+    return { upgrade: false, rejection: this.reject(connection, refusal) };
+  }
+
+  /** `true` for an allowed Origin, `false` for none; throws for a foreign one. */
+  private checkOrigin(origin: string | undefined): boolean {
+    if (origin === undefined) {
+      return false; // a non-browser client: judged by its credential alone
+    }
+    if (!this.allowedOrigins) {
+      return false; // any Origin may connect, but none makes an ambient credential trustworthy
+    }
+    if (!this.allowedOrigins.has(origin)) {
+      throw new WsAuthError('origin_not_allowed');
+    }
+    return true;
+  }
+}
