@@ -10,7 +10,7 @@ import { bindRequest, connectionOfRequest, WsConnection } from './connection/ws-
 import { HandshakePipeline, type HandshakeAnswer } from './handshake/handshake.pipeline.js';
 import type { HandshakeRejection } from './handshake/handshake-rejection.js';
 import type { ResolvedPolicy } from './handshake/resolved-policy.js';
-import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
+import { WsConnectionLifecycle } from './connection/ws-connection.lifecycle.js';
 import { AUTH_EVENT } from './ws-auth.constants.js';
 import { getWsAuth } from './ws-auth.state.js';
 import { isPromise, type MaybePromise } from './maybe-promise.js';

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { WsAuthAuditor } from './audit/ws-auth-auditor.js';
-import { GatewayPolicyExplorer } from './gateway-policy.explorer.js';
+import { GatewayPolicyExplorer } from './gateways/gateway-policy.explorer.js';
 import type { WsAuthModuleAsyncOptions, WsAuthModuleOptions, WsAuthOptionsFactory } from './interfaces/ws-auth-options.interface.js';
 import { resolveWsAuthOptions, type ResolvedWsAuthOptions } from './ws-auth-options.resolver.js';
 import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
@@ -9,7 +9,8 @@ import { WsAuthenticator } from './ws-auth.authenticator.js';
 import { CredentialJudge } from './handshake/credential-judge.js';
 import { HandshakePipeline } from './handshake/handshake.pipeline.js';
 import { MemorySessionStore } from './sessions/memory-session.store.js';
-import { WsConnectionLifecycle } from './sessions/ws-connection.lifecycle.js';
+import { WsConnectionLifecycle } from './connection/ws-connection.lifecycle.js';
+import { FirstMessageAuthentication } from './connection/first-message.authentication.js';
 import { WsSessionRegistry } from './sessions/ws-session.registry.js';
 import { WsSessionService } from './sessions/ws-session.service.js';
 import { WS_AUTH_MODULE_OPTIONS, WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from './ws-auth.constants.js';
@@ -68,6 +69,7 @@ export class WsAuthModule {
         HandshakePipeline,
         WsAuthenticator,
         WsSessionRegistry,
+        FirstMessageAuthentication,
         WsConnectionLifecycle,
         WsSessionService,
         TicketService,

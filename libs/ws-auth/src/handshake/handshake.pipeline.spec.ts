@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { fromQueryParameter } from '../extractors/query-parameter.extractor.js';
-import type { GatewayPolicyExplorer, GuardedGateway } from '../gateway-policy.explorer.js';
+import type { GatewayPolicyExplorer, GuardedGateway } from '../gateways/gateway-policy.explorer.js';
 import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import type { WsAuthModuleOptions, WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';

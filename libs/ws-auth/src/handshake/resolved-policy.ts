@@ -1,4 +1,4 @@
-import type { GuardedGateway } from '../gateway-policy.explorer.js';
+import type { GuardedGateway } from '../gateways/gateway-policy.explorer.js';
 import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
 
 /** An authenticated gateway's policy with its sources resolved, built once per server. */

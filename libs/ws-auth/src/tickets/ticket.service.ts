@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { normalizePath } from '../normalize-path.js';
+import { normalizePath } from '../gateways/normalize-path.js';
 import type { WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
-import type { GatewayPolicyExplorer, GuardedGateway } from '../gateway-policy.explorer.js';
+import type { GatewayPolicyExplorer, GuardedGateway } from '../gateways/gateway-policy.explorer.js';
 import type { WsAuthModuleOptions, WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
 import { authenticateHandshake, handshakePipeline } from '../../../../test/support/handshake-steps.js';
 import { WsAuthError } from '../ws-auth.errors.js';

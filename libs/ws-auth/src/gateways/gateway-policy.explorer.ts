@@ -1,9 +1,9 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { APP_GUARD, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { WS_AUTH_POLICY_METADATA, WS_AUTH_PUBLIC_METADATA } from './ws-auth.constants.js';
-import type { WsAuthPolicy } from './interfaces/ws-auth-options.interface.js';
-import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
-import { WsAuthGuard } from './ws-auth.guard.js';
+import { WS_AUTH_POLICY_METADATA, WS_AUTH_PUBLIC_METADATA } from '../ws-auth.constants.js';
+import type { WsAuthPolicy } from '../interfaces/ws-auth-options.interface.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
+import { WsAuthGuard } from '../ws-auth.guard.js';
 import {
   NEST_GATEWAY_METADATA,
   NEST_GATEWAY_OPTIONS,

@@ -1,0 +1,124 @@
+import type { IncomingMessage } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
+import { CredentialJudge } from '../handshake/credential-judge.js';
+import { connectionOf, type WsConnection } from './ws-connection.js';
+import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
+import { WsAuthError } from '../ws-auth.errors.js';
+import { WS_AUTH_ERROR_TABLE } from '../ws-auth-error.table.js';
+import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
+import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
+import { getWsAuth } from '../ws-auth.state.js';
+import { FirstMessageAuthentication } from './first-message.authentication.js';
+import { authReply, MESSAGE_SOURCE, type AuthFrame } from './in-band-auth.js';
+import { closeUnauthenticated } from './unauthenticated-close.js';
+import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
+import { close, WsSessionRegistry } from '../sessions/ws-session.registry.js';
+
+/**
+ * What happens to a socket once the upgrade is accepted: it is admitted to
+ * the gateway only when authenticated (at the handshake, or by its first
+ * message), refreshed in band by later `auth` events, and tracked until it closes.
+ */
+@Injectable()
+export class WsConnectionLifecycle {
+  constructor(
+    private readonly judge: CredentialJudge,
+    private readonly registry: WsSessionRegistry,
+    private readonly auditor: WsAuthAuditor,
+    private readonly firstMessage: FirstMessageAuthentication,
+  ) {}
+
+  /** Whether one more pending socket fits under `maxPendingSockets`. */
+  acceptsPending(): boolean {
+    return this.firstMessage.acceptsPending();
+  }
+
+  /**
+   * Called for every accepted upgrade of an authenticated gateway, in place
+   * of the server's `connection` event; `admitToGateway` emits that event,
+   * which is what runs `handleConnection` and binds the message handlers.
+   */
+  admit(socket: WebSocket, connection: WsConnection, request: IncomingMessage, admitToGateway: () => void): void {
+    // Nest attaches its error listener on `connection`; until then a socket
+    // error with no listener would be thrown.
+    socket.on('error', ignoreError);
+    switch (connection.decision) {
+      case 'authenticated':
+        connection.request = snapshotUpgradeRequest(request);
+        this.registry.track(socket, connection.auth!);
+        connection.auth = undefined; // the socket carries it now (getWsAuth)
+        admitToGateway();
+        dropErrorGuardOnceHandled(socket);
+        return;
+      case 'pending':
+        this.firstMessage.await(socket, connection, request, () => {
+          admitToGateway();
+          dropErrorGuardOnceHandled(socket);
+        });
+        return;
+      case 'refused': {
+        const refusal = connection.refusal!;
+        const { closeCode, closeReason } = WS_AUTH_ERROR_TABLE[refusal.code];
+        closeUnauthenticated(this.auditor, socket, 'refused', closeCode, closeReason, refusal.code);
+        return;
+      }
+      default:
+        closeUnauthenticated(this.auditor, socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
+    }
+  }
+
+  /**
+   * Handles `auth` on an authenticated socket: a fresh token of the same
+   * subject moves the socket's deadline (and session); another subject closes
+   * it with 4403, a bad token with 4401. The source stays what it was.
+   */
+  async refresh(socket: WebSocket, data: unknown): Promise<unknown> {
+    const current = getWsAuth(socket);
+    const request = connectionOf(socket)?.request;
+    const token = (data as AuthFrame['data'])?.token;
+    if (!current || !request || typeof token !== 'string') {
+      this.closeAuthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
+      return undefined;
+    }
+    let next: WsAuthInfo;
+    try {
+      next = await this.judge.judge(token, request, MESSAGE_SOURCE);
+    } catch (error) {
+      if (error instanceof WsAuthError && error.code === 'unavailable') {
+        // The current token still holds until its own exp: keep the socket, say why.
+        return { event: 'exception', data: { status: 'error', message: CloseReason.unavailable } };
+      }
+      this.closeAuthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
+      return undefined;
+    }
+    if (next.subject !== current.subject) {
+      this.closeAuthenticated(socket, 'subject_changed', WsCloseCode.Forbidden, CloseReason.forbidden);
+      return undefined;
+    }
+    const refreshed = { ...next, source: current.source };
+    this.registry.retrack(socket, refreshed);
+    this.auditor.socket(socket, { type: 'socket_refreshed', subject: refreshed.subject, sessionId: refreshed.sessionId, source: refreshed.source });
+    return authReply(refreshed);
+  }
+
+  private closeAuthenticated(socket: WebSocket, why: WsAuthCloseReason, code: number, text: string): void {
+    const auth = getWsAuth(socket);
+    close(socket, code, text);
+    this.auditor.socket(socket, { type: 'socket_closed', reason: why, closeCode: code, subject: auth?.subject, sessionId: auth?.sessionId });
+  }
+}
+
+/** One listener for every socket: a closure per socket would be heap per socket. */
+function ignoreError(): void {}
+
+/**
+ * Once the gateway has its own error listener, ours only makes the
+ * socket's listener list an array: 64 bytes per idle socket.
+ */
+function dropErrorGuardOnceHandled(socket: WebSocket): void {
+  if (socket.listenerCount('error') > 1) {
+    socket.off('error', ignoreError);
+  }
+}
