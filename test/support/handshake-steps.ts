@@ -8,17 +8,17 @@ import { HandshakePipeline } from '../../libs/ws-auth/src/handshake/handshake.pi
 import type { ResolvedPolicy } from '../../libs/ws-auth/src/handshake/resolved-policy.js';
 import type { WsAuthModuleOptions } from '../../libs/ws-auth/src/interfaces/ws-auth-options.interface.js';
 import type { SessionStore } from '../../libs/ws-auth/src/sessions/session-store.interface.js';
-import type { WsConnectionLifecycle } from '../../libs/ws-auth/src/connection/ws-connection.lifecycle.js';
+import type { FirstMessageAuthentication } from '../../libs/ws-auth/src/connection/first-message.authentication.js';
 import type { TicketService } from '../../libs/ws-auth/src/tickets/ticket.service.js';
 import { resolveWsAuthOptions } from '../../libs/ws-auth/src/ws-auth-options.resolver.js';
 import type { MaybePromise } from '../../libs/ws-auth/src/maybe-promise.js';
 import type { WsAuthInfo } from '../../libs/ws-auth/src/interfaces/ws-auth-info.interface.js';
 
-/** A pipeline with real steps; only the lifecycle (sockets) is a stand-in, with room for pending sockets. */
+/** A pipeline with real steps; only the first-message authentication (sockets) is a stand-in, with room for pending sockets. */
 export function handshakePipeline(options: WsAuthModuleOptions, sessions: SessionStore, explorer: GatewayPolicyExplorer, tickets: TicketService): HandshakePipeline {
   const resolved = resolveWsAuthOptions(options);
-  const lifecycle = { acceptsPending: () => true } as unknown as WsConnectionLifecycle;
-  return new HandshakePipeline(resolved, explorer, tickets, new CredentialJudge(resolved, sessions), new WsAuthAuditor(resolved), lifecycle);
+  const firstMessage = { acceptsPending: () => true } as unknown as FirstMessageAuthentication;
+  return new HandshakePipeline(resolved, explorer, tickets, new CredentialJudge(resolved, sessions), new WsAuthAuditor(resolved), firstMessage);
 }
 
 /** As the adapter does: the connection record, the inspect step, then extract, verify and revocation check. */

@@ -126,7 +126,8 @@ export class WsAuthAdapter extends WsAdapter {
       const [socket, request] = args as [WebSocket, IncomingMessage];
       // A record without a decision (none can be missing) is closed as refused.
       const connection = connectionOfRequest(request) ?? new WsConnection(policy, request.headers.origin);
-      this.pipeline.attach(socket, connection, request, () => emit('connection', socket, request));
+      this.pipeline.attach(socket, connection);
+      this.lifecycle.admit(socket, connection, request, () => emit('connection', socket, request));
       return true;
     };
   }

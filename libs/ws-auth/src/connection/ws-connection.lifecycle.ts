@@ -30,11 +30,6 @@ export class WsConnectionLifecycle {
     private readonly firstMessage: FirstMessageAuthentication,
   ) {}
 
-  /** Whether one more pending socket fits under `maxPendingSockets`. */
-  acceptsPending(): boolean {
-    return this.firstMessage.acceptsPending();
-  }
-
   /**
    * Called for every accepted upgrade of an authenticated gateway, in place
    * of the server's `connection` event; `admitToGateway` emits that event,

@@ -7,7 +7,7 @@ import { parseOfferedProtocols, readsOfferAgainst } from '../extractors/subproto
 import { GatewayPolicyExplorer } from '../gateways/gateway-policy.explorer.js';
 import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
-import { WsConnectionLifecycle } from '../connection/ws-connection.lifecycle.js';
+import { FirstMessageAuthentication } from '../connection/first-message.authentication.js';
 import { ticketSource } from '../tickets/ticket.source.js';
 import { TicketService } from '../tickets/ticket.service.js';
 import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
@@ -34,7 +34,8 @@ const UPGRADE: HandshakeAnswer = Object.freeze({ upgrade: true });
  * 2. extract: the one credential among the gateway's sources (and the Origin);
  * 3. verify, 4. revocation check: `CredentialJudge`;
  * 5. decide: upgrade, pending (first-message gateways), accept-then-close, or reject;
- * 6. attach: the socket gets the record, and the principal, and reaches the gateway;
+ * 6. attach: the socket carries the record; the transport's lifecycle gives it
+ *    its principal and admits it to the gateway;
  * 7. track: expiry and revocation, by the session registry.
  *
  * Nothing here knows the transport: `ws` and Socket.IO adapters call the same steps.
@@ -53,7 +54,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     private readonly tickets: TicketService,
     private readonly judge: CredentialJudge,
     private readonly auditor: WsAuthAuditor,
-    private readonly lifecycle: WsConnectionLifecycle,
+    private readonly firstMessage: FirstMessageAuthentication,
   ) {
     this.realm = options.realm;
     this.allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins);
@@ -169,14 +170,13 @@ export class HandshakePipeline implements OnApplicationBootstrap {
   }
 
   /**
-   * Steps 6 and 7, once the transport has a socket: it carries the record
-   * from now on, and the lifecycle admits it to the gateway (`admitToGateway`)
-   * when it is authenticated.
+   * Step 6, once the transport has a socket: the socket carries the record
+   * from now on. The transport's lifecycle then admits it to the gateway
+   * (with its principal) and the session registry tracks it (step 7).
    */
-  attach(socket: Parameters<WsConnectionLifecycle['admit']>[0], connection: WsConnection, request: IncomingMessage, admitToGateway: () => void): void {
+  attach(socket: object, connection: WsConnection): void {
     connection.offered = undefined; // it may spell the token, and is not needed again
     bindSocket(socket, connection);
-    this.lifecycle.admit(socket, connection, request, admitToGateway);
   }
 
   private authenticated(connection: WsConnection, auth: WsAuthInfo): HandshakeAnswer {
@@ -198,7 +198,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     const refusal = WsAuthError.from(error, 'unavailable');
     const { firstMessage, acceptThenClose } = connection.policy.gateway.policy;
     if (refusal.code === 'missing_credential' && firstMessage) {
-      if (!this.lifecycle.acceptsPending()) {
+      if (!this.firstMessage.acceptsPending()) {
         return { upgrade: false, rejection: this.reject(connection, new WsAuthError('unavailable', 'Too many pending sockets')) };
       }
       connection.decision = 'pending';
