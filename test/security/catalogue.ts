@@ -36,7 +36,7 @@ export const Answer = {
    * on a Node that refuses rather than drops them, with more header fields
    * than `maxHeadersCount`: `431`, then the connection closed. A client still
    * sending its head when the close comes may read a reset instead of the
-   * `431` (Node 24 closes with the rest of the head unread); both are this answer.
+   * `431` (seen on Node 24, which closes with the rest unread); both are this answer.
    */
   refusedByNode: { status: 431, refusedByNode: true },
   /** `ws`'s own answer to a `Sec-WebSocket-Protocol` that is not a list of tokens: no challenge. */
