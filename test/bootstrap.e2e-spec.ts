@@ -1,6 +1,7 @@
 import { UseGuards } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { JwtVerifier, WsAuth, WsAuthAdapter, WsAuthGuard } from 'nestjs-ws-auth';
+import { loadChatConfig } from '../apps/chat/src/chat.config.js';
 import { createTestApp, SecureGateway } from './support/guarded-test-app.js';
 
 const auth = { verifiers: [new JwtVerifier({ secret: 'bootstrap-test-secret-0123456789abcdef' })] };
@@ -31,6 +32,19 @@ describe('bootstrap checks', () => {
 
   it('refuses a module without verifiers', async () => {
     await expect(createTestApp({ auth: { verifiers: [] }, gateways: [] })).rejects.toThrow(/at least one verifier/);
+  });
+
+  it('refuses a JwtVerifier whose secret is unset, without a raw TypeError', () => {
+    expect(() => new JwtVerifier({ secret: process.env.WS_AUTH_TEST_UNSET_SECRET! })).toThrow(
+      /^ws-auth: JwtVerifier secret must be a string or a Buffer, got undefined/,
+    );
+  });
+
+  it('stops the sample app for a JWT_SECRET shorter than HS256 needs, naming the variable and not its value', () => {
+    const secret = 'only-twenty-two-bytes!';
+    expect(() => loadChatConfig({ JWT_SECRET: secret })).toThrow(/^JWT_SECRET is 22 bytes: an HS256 secret needs at least 32/);
+    expect(() => loadChatConfig({ JWT_SECRET: secret })).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
+    expect(loadChatConfig({ JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32));
   });
 
   it('starts when every guarded gateway is served by WsAuthAdapter', async () => {

@@ -205,6 +205,19 @@ describe('chat app: login and the /chat handshake', () => {
     });
   });
 
+  describe('a plain HTTP request to a gateway path', () => {
+    it.each(['/chat', '/feed'])('gets 404 on %s without the URL or its ticket in the body or headers', async (path) => {
+      const ticket = 'plain-get-ticket-9f8e7d6c5b4a39281706';
+      const response = await fetch(`${chat.http}${path}?ticket=${ticket}&access_token=${token}`);
+      const body = await response.text();
+      expect(response.status).toBe(404);
+      const answer = body + JSON.stringify([...response.headers]);
+      for (const leaked of [ticket, token, token.split('.')[2], path]) {
+        expect(answer).not.toContain(leaked);
+      }
+    });
+  });
+
   describe('messages', () => {
     it('joins a room and delivers say to every member', async () => {
       const bart = await login('bart', 'eatmyshorts');
@@ -219,6 +232,25 @@ describe('chat app: login and the /chat handshake', () => {
       await expect(heardByB).resolves.toEqual(said);
       a.close();
       b.close();
+    });
+
+    it('refuses a say to a room the socket has not joined, and the room\'s members hear nothing', async () => {
+      const bart = await login('bart', 'eatmyshorts');
+      const member = await connect(`${chat.ws}/chat`, { headers: { Authorization: `Bearer ${token}` } });
+      const outsider = await connect(`${chat.ws}/chat`, { protocols: ['access_token', bart] });
+      await ask(member, 'join', { room: 'kitchen' });
+      const heard: unknown[] = [];
+      member.on('message', (data) => heard.push(JSON.parse(data.toString())));
+      await expect(ask(outsider, 'say', { room: 'kitchen', text: 'uninvited' })).resolves.toMatchObject({
+        event: 'exception',
+        data: { status: 'error' },
+      });
+      // A frame the member sends itself comes back after anything said before it.
+      await expect(ask(member, 'say', { room: 'kitchen', text: 'still here' })).resolves.toMatchObject({ event: 'said' });
+      expect(heard).toEqual([{ event: 'said', data: { room: 'kitchen', from: 'maggie', text: 'still here' } }]);
+      await expect(ask(outsider, 'whoami')).resolves.toMatchObject({ event: 'whoami' });
+      member.close();
+      outsider.close();
     });
 
     it('answers a malformed join with an exception frame and keeps the socket', async () => {

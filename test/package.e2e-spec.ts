@@ -19,7 +19,6 @@ describe('nestjs-ws-auth as a package', () => {
   beforeAll(() => {
     rmSync(consumer, { recursive: true, force: true });
     cpSync(join(root, 'test', 'fixtures', 'consumer'), consumer, { recursive: true });
-    execFileSync('npx', ['tsc', '-p', 'libs/ws-auth/tsconfig.lib.json'], { cwd: root, stdio: 'pipe' });
     const [packed] = JSON.parse(
       execFileSync('npm', ['pack', '--json', '--pack-destination', consumer], { cwd: join(root, 'libs', 'ws-auth'), encoding: 'utf8' }),
     );
@@ -34,8 +33,19 @@ describe('nestjs-ws-auth as a package', () => {
     rmSync(consumer, { recursive: true, force: true });
   });
 
-  it('ships the compiled ESM, its types and nothing of the sources or specs', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts']));
+  it('ships the CommonJS build, its ESM entry, their types, README and LICENSE, and nothing of the sources or specs', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'dist/cjs/package.json',
+        'dist/cjs/index.js',
+        'dist/cjs/index.d.ts',
+        'esm/index.js',
+        'esm/index.d.ts',
+      ]),
+    );
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((file) => file.includes('.spec.'))).toEqual([]);
   });

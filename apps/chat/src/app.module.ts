@@ -11,6 +11,7 @@ import {
 } from 'nestjs-ws-auth';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
+import { LoginThrottle } from './auth/login-throttle.js';
 import { UsersService } from './auth/users.service.js';
 import type { ChatConfig } from './chat.config.js';
 import { CHAT_CONFIG, REDIS_CLIENT } from './chat.constants.js';
@@ -51,7 +52,7 @@ export class AppModule {
         }),
       ],
       controllers: [AuthController],
-      providers: [{ provide: CHAT_CONFIG, useValue: config }, UsersService, AuthService, RoomsService, ChatGateway, FeedGateway],
+      providers: [{ provide: CHAT_CONFIG, useValue: config }, UsersService, AuthService, LoginThrottle, RoomsService, ChatGateway, FeedGateway],
     };
   }
 }

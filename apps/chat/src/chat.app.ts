@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { WsAuthAdapter } from 'nestjs-ws-auth';
 import { AppModule } from './app.module.js';
 import type { ChatConfig } from './chat.config.js';
+import { NotFoundFilter } from './not-found.filter.js';
 
 // Three levels up is the repository root from apps/chat/src and from dist/apps/chat alike.
 const root = new URL('../../../', import.meta.url);
@@ -26,6 +27,7 @@ export async function createChatApp(config: ChatConfig, logger?: false | LoggerS
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), logger === undefined ? {} : { logger });
   app.useWebSocketAdapter(new WsAuthAdapter(app));
   app.disable('x-powered-by');
+  app.useGlobalFilters(new NotFoundFilter());
   app.useStaticAssets(PUBLIC_DIR, { setHeaders: setPageHeaders });
   app.useStaticAssets(CLIENT_DIR, { prefix: '/js/', setHeaders: setPageHeaders });
   app.enableShutdownHooks();

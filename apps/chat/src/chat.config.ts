@@ -23,9 +23,18 @@ export interface OidcIssuerConfig {
   audience: string;
 }
 
+const MIN_JWT_SECRET_BYTES = 32;
+
 export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig {
   const port = integer(env, 'PORT', 3000, 0);
   const secret = env.JWT_SECRET;
+  if (secret && Buffer.byteLength(secret) < MIN_JWT_SECRET_BYTES) {
+    // RFC 7518 §3.2; the library refuses it too, this says which variable to fix.
+    throw new Error(
+      `JWT_SECRET is ${Buffer.byteLength(secret)} bytes: an HS256 secret needs at least ${MIN_JWT_SECRET_BYTES} ` +
+        '(e.g. `openssl rand -base64 32`)',
+    );
+  }
   return {
     port,
     host: env.HOST || '127.0.0.1',

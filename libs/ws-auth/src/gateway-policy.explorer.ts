@@ -1,6 +1,6 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants.js';
-import { normalizePath } from '@nestjs/common/internal';
+import { normalizePath } from './normalize-path.js';
 import { DiscoveryService } from '@nestjs/core';
 import { GATEWAY_METADATA, GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
 import { WS_AUTH_POLICY_METADATA } from './ws-auth.constants.js';

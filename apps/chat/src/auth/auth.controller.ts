@@ -1,18 +1,22 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   BadRequestException,
   Body,
   Controller,
   Header,
   HttpCode,
+  HttpException,
+  HttpStatus,
   Post,
   Req,
+  Res,
   UnauthorizedException,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
 import { getWsAuth, HttpBearerGuard, TicketService, WsAuthExceptionFilter, WsSessionService } from 'nestjs-ws-auth';
 import { AuthService, type AccessTokenResponse } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
 import { UsersService } from './users.service.js';
 
 const MAX_FIELD_LENGTH = 256;
@@ -29,17 +33,30 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly tickets: TicketService,
     private readonly sessions: WsSessionService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   @Post('login')
   @HttpCode(200)
-  async login(@Body() body: unknown): Promise<AccessTokenResponse> {
+  async login(
+    @Body() body: unknown,
+    @Req() request: IncomingMessage,
+    @Res({ passthrough: true }) response: ServerResponse,
+  ): Promise<AccessTokenResponse> {
     const { username, password } = (body ?? {}) as Record<string, unknown>;
     if (!isField(username) || !isField(password)) {
       throw new BadRequestException('Expected {"username": string, "password": string}');
     }
+    // The socket's peer: the sample trusts no proxy header.
+    const address = request.socket.remoteAddress ?? '';
+    const retryAfter = await this.throttle.lockedOutFor(username, address);
+    if (retryAfter !== undefined) {
+      response.setHeader('Retry-After', String(retryAfter));
+      throw new HttpException('Too many failed logins; try again later', HttpStatus.TOO_MANY_REQUESTS);
+    }
     const subject = this.users.check(username, password);
     if (!subject) {
+      await this.throttle.recordFailure(username, address);
       throw new UnauthorizedException('Wrong username or password');
     }
     return this.auth.issueAccessToken(subject);

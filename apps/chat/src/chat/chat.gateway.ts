@@ -1,5 +1,5 @@
 import { UseGuards } from '@nestjs/common';
-import { MessageBody, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, ConnectedSocket } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WsException } from '@nestjs/websockets';
 import { WsAuth, WsAuthGuard, WsAuthInfo } from 'nestjs-ws-auth';
 import type { WebSocket } from 'ws';
 import { roomOf, textOf } from './chat-messages.js';
@@ -29,8 +29,13 @@ export class ChatGateway implements OnGatewayDisconnect {
   }
 
   @SubscribeMessage('say')
-  say(@WsAuthInfo() auth: WsAuthInfo, @MessageBody() data: unknown): void {
+  say(@ConnectedSocket() client: WebSocket, @WsAuthInfo() auth: WsAuthInfo, @MessageBody() data: unknown): void {
     const room = roomOf(data);
-    this.rooms.broadcast(room, 'said', { room, from: auth.subject, text: textOf(data) });
+    const text = textOf(data);
+    if (!this.rooms.isMember(room, client)) {
+      // Otherwise anyone could post into any room by guessing its name.
+      throw new WsException({ status: 'error', message: 'Join the room before saying anything in it' });
+    }
+    this.rooms.broadcast(room, 'said', { room, from: auth.subject, text });
   }
 }

@@ -54,6 +54,10 @@ export class RoomsService implements OnModuleDestroy {
     members.add(client);
   }
 
+  isMember(room: string, client: WebSocket): boolean {
+    return this.rooms.get(room)?.has(client) ?? false;
+  }
+
   leaveAll(client: WebSocket): void {
     for (const [room, members] of this.rooms) {
       if (members.delete(client) && members.size === 0) {

@@ -25,8 +25,10 @@ export const WS_AUTH_REDIS_OPTIONS: Readonly<RedisOptions> = {
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
 };
 
-// ioredis is an optional peer: loaded only by apps that call this.
-const require = createRequire(import.meta.url);
+// ioredis is an optional peer: loaded only by apps that call this. The
+// package is CommonJS, where `require` is this module's own; only this
+// repository's tests run these sources as ESM, from the repository's root.
+const load: NodeJS.Require = typeof require === 'function' ? require : createRequire(`${process.cwd()}/package.json`);
 
 /**
  * An ioredis client set up for `RedisTicketStore` (`WS_AUTH_REDIS_OPTIONS`,
@@ -37,7 +39,7 @@ const require = createRequire(import.meta.url);
  * (`client.disconnect()`).
  */
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
-  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  const { Redis: RedisClient } = load('ioredis') as typeof import('ioredis');
   const client = new RedisClient(url, { ...WS_AUTH_REDIS_OPTIONS, ...options });
   const logger = new Logger('WsAuth');
   // One warning per outage, not one per reconnection attempt. A lost

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { normalizePath } from '@nestjs/common/internal';
+import { normalizePath } from '../normalize-path.js';
 import type { WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import type { WsAuthModuleOptions } from '../interfaces/ws-auth-options.interface.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, WS_AUTH_OPTIONS } from '../ws-auth.constants.js';

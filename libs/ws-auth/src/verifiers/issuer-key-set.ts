@@ -1,13 +1,8 @@
 import { Logger } from '@nestjs/common';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type JWTVerifyGetKey,
-  type RemoteJWKSet,
-} from 'jose';
+import type { JWTVerifyGetKey, RemoteJWKSet } from 'jose';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { discoverJwksUri } from './issuer-discovery.js';
+import { loadJose } from './jose.loader.js';
 
 type KeyResolver = JWTVerifyGetKey;
 type ResolvedKey = Awaited<ReturnType<KeyResolver>>;
@@ -71,7 +66,7 @@ export class IssuerKeySet {
       if (!last) {
         throw new WsAuthError('unavailable', "The issuer's keys cannot be fetched", { cause: error });
       }
-      const keys = createLocalJWKSet(last);
+      const keys = (await loadJose()).createLocalJWKSet(last);
       this.fallback = { keys, until: Date.now() + this.options.cooldownMs };
       return this.fromFallback(keys, args);
     }
@@ -84,7 +79,7 @@ export class IssuerKeySet {
     try {
       return await keys(...args);
     } catch (error) {
-      if (error instanceof errors.JWKSNoMatchingKey) {
+      if (hasJoseCode(error, 'ERR_JWKS_NO_MATCHING_KEY')) {
         throw new WsAuthError('unavailable', 'The token names a key the issuer cannot be asked about', { cause: error });
       }
       throw new WsAuthError('invalid_token', 'No key of the issuer fits the token', { cause: error });
@@ -109,6 +104,7 @@ export class IssuerKeySet {
       this.failed(error);
       throw new WsAuthError('unavailable', "The issuer's discovery document cannot be read", { cause: error });
     }
+    const { createRemoteJWKSet } = await loadJose();
     this.remote = createRemoteJWKSet(url, {
       timeoutDuration: timeoutMs,
       cooldownDuration: cooldownMs,
@@ -140,7 +136,16 @@ export class IssuerKeySet {
  * whose type does not go with the token's `alg`.
  */
 function isKeyMismatch(error: unknown): boolean {
-  return error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported;
+  return (
+    hasJoseCode(error, 'ERR_JWKS_NO_MATCHING_KEY') ||
+    hasJoseCode(error, 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') ||
+    hasJoseCode(error, 'ERR_JOSE_NOT_SUPPORTED')
+  );
+}
+
+/** jose's errors carry stable codes, which do not need the module loaded to compare. */
+function hasJoseCode(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === code;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { jwtVerify } from 'jose';
 import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
@@ -12,6 +11,7 @@ import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtCl
 import { IssuerKeySet } from './issuer-key-set.js';
 import { issuerPrincipalFromClaims, type IssuerPrincipal } from './issuer-principal.js';
 import { checkIssuerUrl } from './issuer-url.js';
+import { loadJose } from './jose.loader.js';
 import { decodeCompactJws } from './compact-jws.js';
 
 export interface IssuerVerifierOptions<TPrincipal = IssuerPrincipal> {
@@ -101,6 +101,7 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
     }
     // From here the token claims to be this issuer's: no other verifier may accept it.
     assertAccessTokenHeader(header, this.algorithms);
+    const { jwtVerify } = await loadJose();
     let claims: JwtClaims;
     try {
       ({ payload: claims } = await jwtVerify(token, this.keys.getKey, {

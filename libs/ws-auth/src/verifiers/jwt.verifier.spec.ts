@@ -90,8 +90,9 @@ describe('JwtVerifier', () => {
     });
 
     it('accepts HS384 once the allowlist names it', async () => {
-      const both = new JwtVerifier({ secret: SECRET, algorithms: ['HS256', 'HS384'] });
-      await expect(settle(() => both.verify(hs(claims(), 'HS384')))).resolves.toMatchObject({ subject: 'maggie' });
+      const secret = 'a-secret-of-at-least-48-bytes-for-hs384-0123456789';
+      const both = new JwtVerifier({ secret, algorithms: ['HS256', 'HS384'] });
+      await expect(settle(() => both.verify(hs(claims(), 'HS384', secret)))).resolves.toMatchObject({ subject: 'maggie' });
     });
 
     it('refuses a token signed with another secret', async () => {
@@ -375,6 +376,36 @@ describe('JwtVerifier', () => {
       ['a JWK', () => JSON.stringify(publicKey.export({ format: 'jwk' }))],
     ])('throws for a public key in %s passed as the secret', (_, key) => {
       expect(() => new JwtVerifier({ secret: key() })).toThrow(/is a key in DER or JWK form/);
+    });
+
+    it.each([
+      ['undefined (an unset variable)', undefined, /got undefined/],
+      ['null', null, /got null/],
+      ['a number', 42, /got number/],
+    ])('throws a clear error for a secret that is %s', (_, secret, message) => {
+      expect(() => new JwtVerifier({ secret } as never)).toThrow(message);
+      expect(() => new JwtVerifier({ secret } as never)).toThrow(/^ws-auth: JwtVerifier secret must be a string or a Buffer/);
+    });
+
+    it('throws when given neither a secret nor a publicKey', () => {
+      expect(() => new JwtVerifier({} as never)).toThrow(/needs a secret \(HMAC\) or a publicKey/);
+    });
+
+    it.each([
+      [['HS256'], 31, 32],
+      [['HS384'], 47, 48],
+      [['HS512'], 63, 64],
+      [['HS256', 'HS512'], 63, 64],
+    ] as const)('refuses a secret shorter than the hash of %j (RFC 7518 §3.2)', (algorithms, short, enough) => {
+      expect(() => new JwtVerifier({ secret: 'k'.repeat(short), algorithms: [...algorithms] })).toThrow(
+        new RegExp(`secret is ${short} bytes; .* needs at least ${enough}`),
+      );
+      expect(() => new JwtVerifier({ secret: 'k'.repeat(enough), algorithms: [...algorithms] })).not.toThrow();
+    });
+
+    it('never puts the secret in its error', () => {
+      const secret = 'short-secret-value';
+      expect(() => new JwtVerifier({ secret })).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
     });
 
     it('still takes 32 random bytes as a secret', () => {

@@ -1,5 +1,4 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
@@ -45,7 +44,8 @@ export type JwtVerifierOptions<TPrincipal = JwtClaims> =
   | PublicKeyJwtVerifierOptions<TPrincipal>;
 
 const HMAC_ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512'];
-const MIN_HMAC_SECRET_BYTES = 32;
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
+const MIN_HMAC_SECRET_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 
 /**
  * Verifies JWTs through `@nestjs/jwt` (jsonwebtoken) with an explicit
@@ -54,13 +54,12 @@ const MIN_HMAC_SECRET_BYTES = 32;
  * is refused before any key is touched.
  */
 export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPrincipal> {
-  private readonly logger = new Logger('WsAuth');
   private readonly jwt: JwtService;
   private readonly algorithms: readonly string[];
   private readonly requiredClaims: readonly string[];
 
   constructor(private readonly options: JwtVerifierOptions<TPrincipal>) {
-    this.algorithms = JwtVerifier.checkKeyAndAlgorithms(options, this.logger);
+    this.algorithms = JwtVerifier.checkKeyAndAlgorithms(options);
     this.requiredClaims = options.requiredClaims ?? ['sub', 'exp'];
     this.jwt = new JwtService({
       ...('secret' in options ? { secret: secretKeyOf(options.secret) } : { publicKey: publicKeyOf(options.publicKey) }),
@@ -111,11 +110,18 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
   }
 
   /** Fails at bootstrap on a configuration that would verify the wrong thing. */
-  private static checkKeyAndAlgorithms(options: JwtVerifierOptions<unknown>, logger: Logger): readonly string[] {
+  private static checkKeyAndAlgorithms(options: JwtVerifierOptions<unknown>): readonly string[] {
     if ('secret' in options && 'publicKey' in options) {
       throw new Error('ws-auth: JwtVerifier takes a secret or a publicKey, not both');
     }
+    if (!('secret' in options) && !('publicKey' in options)) {
+      throw new Error('ws-auth: JwtVerifier needs a secret (HMAC) or a publicKey');
+    }
     if ('secret' in options) {
+      if (typeof options.secret !== 'string' && !Buffer.isBuffer(options.secret)) {
+        // Usually an unset environment variable; the message never shows the value.
+        throw new Error(`ws-auth: JwtVerifier secret must be a string or a Buffer, got ${describeType(options.secret)} (is the variable that holds it set?)`);
+      }
       const secret = Buffer.from(options.secret);
       if (secret.length === 0) {
         throw new Error('ws-auth: JwtVerifier secret is empty');
@@ -127,12 +133,16 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
       if (isPublicKeyInOtherForm(secret)) {
         throw new Error('ws-auth: JwtVerifier secret is a key in DER or JWK form, not secret bytes; pass a public key as publicKey');
       }
-      if (secret.length < MIN_HMAC_SECRET_BYTES) {
-        logger.warn(`JwtVerifier secret is shorter than ${MIN_HMAC_SECRET_BYTES} bytes (RFC 7518 §3.2)`);
-      }
       const algorithms = options.algorithms ?? ['HS256'];
       if (algorithms.length === 0 || algorithms.some((alg) => !HMAC_ALGORITHMS.includes(alg))) {
         throw new Error('ws-auth: a JwtVerifier secret takes HS256, HS384 or HS512 only');
+      }
+      const minimum = Math.max(...algorithms.map((alg) => MIN_HMAC_SECRET_BYTES[alg]));
+      if (secret.length < minimum) {
+        // A short secret can be brute-forced offline from any one token it signed.
+        throw new Error(
+          `ws-auth: JwtVerifier secret is ${secret.length} bytes; ${algorithms.join('/')} needs at least ${minimum} (RFC 7518 §3.2)`,
+        );
       }
       return algorithms;
     }
@@ -142,6 +152,10 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
     }
     return algorithms;
   }
+}
+
+function describeType(value: unknown): string {
+  return value === null ? 'null' : typeof value;
 }
 
 /** The same key confusion as a PEM secret, in the other forms a key travels in (a JWK of any kind is never secret bytes). */
