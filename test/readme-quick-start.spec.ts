@@ -21,7 +21,7 @@ describe('the README quick start convention', () => {
     for (const major of [11, 12]) {
       const install = commandsFor(quickStart.commands, major).filter((command) => command.subsection === '');
       expect(install).toEqual([expect.objectContaining({ label: `Nest ${major}` })]);
-      expect(install[0].npmArgs).toEqual(expect.arrayContaining([`@nestjs/websockets@^${major}`, `@nestjs/platform-ws@^${major}`, '@nestjs/jwt', 'ws']));
+      expect(install[0].npmArgs).toEqual(expect.arrayContaining([`@nestjs/websockets@^${major}`, `@nestjs/platform-ws@^${major}`, `@nestjs/jwt@^${major}`, 'ws']));
     }
   });
 

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { runAppTests, scaffoldFromReadme, startApp, type RunningApp, type Scaffo
 import { packLibrary } from './support/packed-library.js';
 import { PhaseTimes } from './support/phase-times.js';
 import { readReadmeSection, type ReadmeSection } from './support/readme-quick-start.js';
-import { userShellEnv } from './support/run-command.js';
+import { runCommand, userShellEnv } from './support/run-command.js';
 import { ownClaims, signHs } from './support/tokens.js';
 import { ask, closed, connect, rawUpgrade } from './support/ws-client.js';
 
@@ -55,8 +56,10 @@ describeWithRegistry('the quick start in freshly generated Nest apps', () => {
 
   afterAll(async () => {
     await Promise.allSettled(scaffolds.values());
-    await times.time('all', 'clean up', async () => rmSync(workDir, { recursive: true, force: true }));
     process.stderr.write(`scaffold phases:\n${times.report()}\n`);
+    // Two apps' node_modules and an npm cache take a minute to delete: a
+    // background rm does it without holding up the run.
+    spawn('rm', ['-rf', workDir], { detached: true, stdio: 'ignore' }).unref();
   });
 
   describe.each(SCAFFOLDS)('@nestjs/cli $cliMajor ($moduleType, $runner)', ({ cliMajor, moduleType, runner }) => {
@@ -103,6 +106,19 @@ describeWithRegistry('the quick start in freshly generated Nest apps', () => {
       expect(existsSync(join(app.dir, 'node_modules', 'nestjs-ws-auth', 'node_modules', '@nestjs'))).toBe(false);
       expect(existsSync(join(app.dir, 'dist', 'main.js'))).toBe(true);
       expect(existsSync(join(app.dir, 'dist', 'chat.gateway.js'))).toBe(true);
+    });
+
+    it('loads one copy of the library whether imported or required', async () => {
+      // An app may reach the library both ways (an ESM app with a CommonJS
+      // dependency on it): two copies would be two WsAuthModules, two registries of sockets.
+      const probe = [
+        "import { createRequire } from 'node:module';",
+        "const imported = await import('nestjs-ws-auth');",
+        "const required = createRequire(process.cwd() + '/')('nestjs-ws-auth');",
+        'console.log(JSON.stringify(["WsAuthModule", "WsAuthGuard", "WsAuthAdapter"].map((name) => typeof imported[name] === "function" && imported[name] === required[name])));',
+      ].join('\n');
+      const { stdout } = await runCommand(process.execPath, ['--input-type=module', '-e', probe], { cwd: app.dir, env, timeoutMs: 30_000 });
+      expect(JSON.parse(stdout)).toEqual([true, true, true]);
     });
 
     it('refuses an upgrade without a credential with 401 before the 101', async () => {
