@@ -96,6 +96,39 @@ describe('MemoryTicketStore', () => {
     expect(store.take('new')).toMatchObject({ subject: 'new' });
   });
 
+  it('lets one subject minting in a loop evict only its own tickets', async () => {
+    const store = new MemoryTicketStore({ maxPerSubject: 3 });
+    await store.put('bart', record('bart'), 30_000);
+    for (let i = 0; i < 11_000; i++) {
+      await store.put(`m${i}`, record('maggie'), 30_000);
+    }
+    expect(store.size).toBe(4);
+    expect(store.take('bart')).toMatchObject({ subject: 'bart' });
+    // maggie keeps her three newest; the older ones were hers to lose.
+    expect(store.take('m10999')).toMatchObject({ subject: 'maggie' });
+    expect(store.take('m10997')).toMatchObject({ subject: 'maggie' });
+    expect(store.take('m10996')).toBeNull();
+  });
+
+  it('frees a subject\'s slot when one of its tickets is redeemed or expires', async () => {
+    const store = new MemoryTicketStore({ maxPerSubject: 2 });
+    await store.put('a', record(), 30_000);
+    await store.put('b', record(), 60_000);
+    expect(store.take('a')).not.toBeNull();
+    await store.put('c', record(), 60_000);
+    expect(store.take('b')).not.toBeNull(); // not evicted: 'a' was redeemed first
+    now += 30_001;
+    await store.put('d', record(), 60_000);
+    await store.put('e', record(), 60_000);
+    expect(store.take('c')).toBeNull(); // evicted by 'e': maggie holds two at most
+    expect([store.take('d'), store.take('e')].every((taken) => taken !== null)).toBe(true);
+    expect(store.size).toBe(0);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses maxPerSubject %p', (maxPerSubject) => {
+    expect(() => new MemoryTicketStore({ maxPerSubject })).toThrow(/maxPerSubject/);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses maxSize %p', (maxSize) => {
     expect(() => new MemoryTicketStore({ maxSize })).toThrow(/maxSize/);
   });
