@@ -21,6 +21,8 @@ const SCAFFOLDS = [
   { cliMajor: 11, moduleType: 'commonjs', runner: 'jest' },
 ] as const;
 
+const NEST_PACKAGES = ['@nestjs/common', '@nestjs/core', '@nestjs/websockets', '@nestjs/platform-ws'];
+
 // Generous bounds for a cold npm cache on a shared machine; typical runs take a fraction.
 const SCAFFOLD_TIMEOUT_MS = 480_000;
 const APP_TEST_TIMEOUT_MS = 150_000;
@@ -35,6 +37,8 @@ const describeWithRegistry = npmRegistryReachable() ? describe : describe.skip;
  */
 describeWithRegistry('the quick start in freshly generated Nest apps', () => {
   const times = new PhaseTimes();
+  /** What each app really installed, printed with the phase times. */
+  const installedVersions: string[] = [];
   const scaffolds = new Map<number, Promise<ScaffoldedApp>>();
   let workDir: string;
   let quickStart: ReadmeSection;
@@ -56,7 +60,7 @@ describeWithRegistry('the quick start in freshly generated Nest apps', () => {
 
   afterAll(async () => {
     await Promise.allSettled(scaffolds.values());
-    process.stderr.write(`scaffold phases:\n${times.report()}\n`);
+    process.stderr.write(`scaffold phases:\n${times.report()}\n${installedVersions.join('\n')}\n`);
     // Two apps' node_modules and an npm cache take a minute to delete: a
     // background rm does it without holding up the run.
     spawn('rm', ['-rf', workDir], { detached: true, stdio: 'ignore' }).unref();
@@ -98,10 +102,12 @@ describeWithRegistry('the quick start in freshly generated Nest apps', () => {
 
     it(`installs the library with Nest ${cliMajor} peers and one copy of Nest`, () => {
       const installed = (name: string) => JSON.parse(readFileSync(join(app.dir, 'node_modules', name, 'package.json'), 'utf8')).version;
-      for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/websockets', '@nestjs/platform-ws']) {
+      for (const name of [...NEST_PACKAGES, '@nestjs/jwt']) {
         expect(`${name}@${installed(name)}`).toMatch(new RegExp(`^${name}@${cliMajor}\\.`));
       }
       expect(installed('nestjs-ws-auth')).toBe('0.1.0');
+      const tools = [...NEST_PACKAGES, '@nestjs/jwt', 'ws', 'typescript', runner];
+      installedVersions.push(`Nest ${cliMajor} app (@nestjs/cli ${app.cliVersion}): ${tools.map((name) => `${name} ${installed(name)}`).join(', ')}`);
       // A second @nestjs/common under the library would be a second DI container's worth of classes.
       expect(existsSync(join(app.dir, 'node_modules', 'nestjs-ws-auth', 'node_modules', '@nestjs'))).toBe(false);
       expect(existsSync(join(app.dir, 'dist', 'main.js'))).toBe(true);

@@ -30,6 +30,8 @@ export interface ScaffoldedApp {
   dir: string;
   /** package.json as `nest new` wrote it, before any install. */
   generatedPackageJson: Record<string, any>;
+  /** The version of `@nestjs/cli` that generated it. */
+  cliVersion: string;
 }
 
 /**
@@ -78,7 +80,8 @@ export async function scaffoldFromReadme(options: ScaffoldOptions): Promise<Scaf
     for (const command of testing) await npm(command.npmArgs);
   });
   await times.time(subject, 'npm run build', () => npm(['run', 'build'], dir, STEP_TIMEOUT_MS));
-  return { name, dir, generatedPackageJson };
+  const cliVersion = JSON.parse(readFileSync(join(cliPrefix, 'node_modules', '@nestjs', 'cli', 'package.json'), 'utf8')).version;
+  return { name, dir, generatedPackageJson, cliVersion };
 }
 
 /**
