@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
 import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
 import type { WsAuthErrorCode } from '../ws-auth.errors.js';
-import { close } from '../sessions/ws-session.registry.js';
+import { WS_SOCKET_TRANSPORT } from './socket-transport.js';
 
 /** How long a socket that never authenticated may take to answer our close frame before it is cut. */
 const UNAUTHENTICATED_CLOSE_GRACE_MS = 1000;
@@ -22,7 +22,7 @@ export function closeUnauthenticated(
   text: string,
   refusal?: WsAuthErrorCode,
 ): void {
-  close(socket, code, text);
+  WS_SOCKET_TRANSPORT.close(socket, code, text);
   const timer = setTimeout(() => socket.terminate(), UNAUTHENTICATED_CLOSE_GRACE_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));

@@ -14,7 +14,8 @@ import { FirstMessageAuthentication } from './first-message.authentication.js';
 import { authReply, MESSAGE_SOURCE, type AuthFrame } from './in-band-auth.js';
 import { closeUnauthenticated } from './unauthenticated-close.js';
 import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
-import { close, WsSessionRegistry } from '../sessions/ws-session.registry.js';
+import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
+import { transportOf } from './socket-transport.js';
 
 /**
  * What happens to a socket once the upgrade is accepted: it is admitted to
@@ -41,9 +42,7 @@ export class WsConnectionLifecycle {
     socket.on('error', ignoreError);
     switch (connection.decision) {
       case 'authenticated':
-        connection.request = snapshotUpgradeRequest(request);
-        this.registry.track(socket, connection.auth!);
-        connection.auth = undefined; // the socket carries it now (getWsAuth)
+        this.track(socket, connection, request);
         admitToGateway();
         dropErrorGuardOnceHandled(socket);
         return;
@@ -65,11 +64,37 @@ export class WsConnectionLifecycle {
   }
 
   /**
+   * Step 7 for a socket authenticated at the handshake, of any transport:
+   * it carries its principal (`getWsAuth`) and what its refresh needs of the
+   * request, and the registry watches its expiry and session.
+   */
+  track(socket: object, connection: WsConnection, request: IncomingMessage): void {
+    connection.request = snapshotUpgradeRequest(request);
+    this.registry.track(socket, connection.auth!);
+    connection.auth = undefined; // the socket carries it now (getWsAuth)
+  }
+
+  /**
    * Handles `auth` on an authenticated socket: a fresh token of the same
    * subject moves the socket's deadline (and session); another subject closes
    * it with 4403, a bad token with 4401. The source stays what it was.
+   * Answers with `ws` frames; see `reauthenticate` for the outcome itself.
    */
   async refresh(socket: WebSocket, data: unknown): Promise<unknown> {
+    const outcome = await this.reauthenticate(socket, data);
+    if (outcome === 'unavailable') {
+      return { event: 'exception', data: { status: 'error', message: CloseReason.unavailable } };
+    }
+    return outcome && authReply(outcome);
+  }
+
+  /**
+   * The in-band refresh of any transport: the refreshed principal;
+   * `unavailable` when it could not be judged (the socket keeps its current
+   * expiry: that token still holds until its own exp); `undefined` once the
+   * socket has been closed for a bad token or another subject.
+   */
+  async reauthenticate(socket: object, data: unknown): Promise<WsAuthInfo | 'unavailable' | undefined> {
     const current = getWsAuth(socket);
     const request = connectionOf(socket)?.request;
     const token = (data as AuthFrame['data'])?.token;
@@ -82,8 +107,7 @@ export class WsConnectionLifecycle {
       next = await this.judge.judge(token, request, MESSAGE_SOURCE);
     } catch (error) {
       if (error instanceof WsAuthError && error.code === 'unavailable') {
-        // The current token still holds until its own exp: keep the socket, say why.
-        return { event: 'exception', data: { status: 'error', message: CloseReason.unavailable } };
+        return 'unavailable';
       }
       this.closeAuthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
       return undefined;
@@ -95,12 +119,12 @@ export class WsConnectionLifecycle {
     const refreshed = { ...next, source: current.source };
     this.registry.retrack(socket, refreshed);
     this.auditor.socket(socket, { type: 'socket_refreshed', subject: refreshed.subject, sessionId: refreshed.sessionId, source: refreshed.source });
-    return authReply(refreshed);
+    return refreshed;
   }
 
-  private closeAuthenticated(socket: WebSocket, why: WsAuthCloseReason, code: number, text: string): void {
+  private closeAuthenticated(socket: object, why: WsAuthCloseReason, code: number, text: string): void {
     const auth = getWsAuth(socket);
-    close(socket, code, text);
+    transportOf(socket).close(socket, code, text);
     this.auditor.socket(socket, { type: 'socket_closed', reason: why, closeCode: code, subject: auth?.subject, sessionId: auth?.sessionId });
   }
 }

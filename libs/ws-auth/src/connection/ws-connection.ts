@@ -27,7 +27,7 @@ export class WsConnection {
    */
   offered?: OfferedProtocols;
   decision?: ConnectionDecision;
-  /** Why it was refused (`decision` `refused`). */
+  /** Why it was refused: at the handshake, or after the upgrade (`decision` `refused`). */
   refusal?: WsAuthError;
   /** The principal decided at the handshake, until the socket carries it. */
   auth?: WsAuthInfo;

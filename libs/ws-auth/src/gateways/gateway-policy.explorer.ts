@@ -88,9 +88,11 @@ export class GatewayPolicyExplorer {
 
   private explore(metatype: Type): ExploredGateway {
     const name = metatype.name;
-    const options = this.reflector.get<{ path?: string } | undefined>(NEST_GATEWAY_OPTIONS, metatype) ?? {};
+    const options = this.reflector.get<{ path?: string; namespace?: unknown } | undefined>(NEST_GATEWAY_OPTIONS, metatype) ?? {};
     const port: number = this.reflector.get<number | undefined>(NEST_PORT_METADATA, metatype) ?? 0;
-    const path = normalizePath(options.path);
+    // A Socket.IO gateway is named by its namespace (its `path` is Engine.IO's,
+    // shared by every namespace); a `ws` gateway, which has none, by its path.
+    const path = normalizePath(typeof options.namespace === 'string' ? options.namespace : options.path);
     const isPublic = this.reflector.get<boolean | undefined>(WS_AUTH_PUBLIC_METADATA, metatype) === true;
     const policy = this.reflector.get<WsAuthPolicy | undefined>(WS_AUTH_POLICY_METADATA, metatype);
     const guardedParts = [

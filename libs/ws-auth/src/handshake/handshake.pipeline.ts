@@ -18,6 +18,7 @@ import { isPromise, type MaybePromise } from '../maybe-promise.js';
 import { normalizePath } from '../gateways/normalize-path.js';
 import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
 import { CredentialJudge } from './credential-judge.js';
+import { WS_SOCKET_TRANSPORT, type SocketTransport } from '../connection/socket-transport.js';
 import type { ResolvedPolicy } from './resolved-policy.js';
 
 /** What the transport answers: upgrade, or refuse with this HTTP answer. */
@@ -61,8 +62,11 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     this.maxProtocols = options.maxProtocols;
   }
 
-  /** The resolved policy of a server, or `undefined` for a `@WsPublic()` one. Called by the adapter, once per server. */
-  policyFor(port: number, path: string | undefined): ResolvedPolicy | undefined {
+  /**
+   * The resolved policy of a server (a `ws` path, a Socket.IO namespace), or
+   * `undefined` for a `@WsPublic()` one. Called by the adapter, once per server.
+   */
+  policyFor(port: number, path: string | undefined, transport: SocketTransport = WS_SOCKET_TRANSPORT): ResolvedPolicy | undefined {
     this.served.add(`${port} ${normalizePath(path)}`);
     const gateway = this.explorer.find(port, path);
     if (!gateway) {
@@ -74,7 +78,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
       // The ticket source needs the TicketService, which only DI can give.
       spec === 'ticket' ? ticketSource(this.tickets) : resolveSource(spec, protocols),
     );
-    return { gateway, protocols, sources };
+    return { gateway, protocols, sources, transport };
   }
 
   /**
@@ -90,8 +94,8 @@ export class HandshakePipeline implements OnApplicationBootstrap {
       const names = unserved.map((gateway) => gateway.name).join(', ');
       throw new WsAuthConfigurationError(
         `${names} ${unserved.length > 1 ? 'are' : 'is'} authenticated with @WsAuth() or WsAuthGuard, but the app's ` +
-          'WebSocket adapter is not WsAuthAdapter, so handshakes would not be authenticated. ' +
-          'Call app.useWebSocketAdapter(new WsAuthAdapter(app)) before app.listen().',
+          'WebSocket adapter is not WsAuthAdapter (or WsAuthIoAdapter), so handshakes would not be authenticated. ' +
+          'Call app.useWebSocketAdapter(new WsAuthAdapter(app)) (Socket.IO: new WsAuthIoAdapter(app)) before app.listen().',
       );
     }
   }
@@ -163,9 +167,17 @@ export class HandshakePipeline implements OnApplicationBootstrap {
 
   /** A refusal answered before the `101`, audited; for step 1's throws and step 5's rejections. */
   reject(connection: WsConnection, error: unknown): HandshakeRejection {
+    return this.rejectAt(connection.path, connection.origin, error);
+  }
+
+  /**
+   * A refusal before any gateway is known (Socket.IO's Engine.IO handshake
+   * precedes the namespace), audited under the transport's own path.
+   */
+  rejectAt(path: string, origin: string | undefined, error: unknown): HandshakeRejection {
     const refusal = WsAuthError.from(error, 'unavailable');
     const rejection = handshakeRejection(refusal, this.realm);
-    this.auditor.record({ type: 'handshake_refused', path: connection.path, origin: connection.origin, code: refusal.code, status: rejection.status });
+    this.auditor.record({ type: 'handshake_refused', path, origin, code: refusal.code, status: rejection.status });
     return rejection;
   }
 
@@ -199,7 +211,8 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     const { firstMessage, acceptThenClose } = connection.policy.gateway.policy;
     if (refusal.code === 'missing_credential' && firstMessage) {
       if (!this.firstMessage.acceptsPending()) {
-        return { upgrade: false, rejection: this.reject(connection, new WsAuthError('unavailable', 'Too many pending sockets')) };
+        connection.refusal = new WsAuthError('unavailable', 'Too many pending sockets');
+        return { upgrade: false, rejection: this.reject(connection, connection.refusal) };
       }
       connection.decision = 'pending';
       this.auditor.record({ type: 'handshake_pending', path: connection.path, origin: connection.origin });
@@ -210,11 +223,17 @@ export class HandshakePipeline implements OnApplicationBootstrap {
       connection.refusal = refusal;
       return UPGRADE; // audited with its close code when the socket is closed
     }
+    connection.refusal = refusal; // the code, for transports that answer with it (Socket.IO's connect_error)
     return { upgrade: false, rejection: this.reject(connection, refusal) };
   }
 
-  /** `true` for an allowed Origin, `false` for none; throws for a foreign one. */
-  private checkOrigin(origin: string | undefined): boolean {
+  /**
+   * Part of step 2: `true` for an allowed Origin, `false` for none; throws
+   * `origin_not_allowed` for a foreign one. Public for transports that judge
+   * the Origin on a request of their own (Engine.IO's handshake) before the
+   * gateway's credential.
+   */
+  checkOrigin(origin: string | undefined): boolean {
     if (origin === undefined) {
       return false; // a non-browser client: judged by its credential alone
     }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { WebSocket } from 'ws';
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
@@ -12,6 +11,10 @@ import { MemorySessionStore } from './memory-session.store.js';
 import { revokes, type SessionEvent } from './session-event.js';
 import type { SessionStore } from './session-store.interface.js';
 import { SocketIndex } from './socket-index.js';
+import { transportOf } from '../connection/socket-transport.js';
+
+/** A socket of any transport: the registry reaches it through `transportOf(socket)`. */
+type TrackedSocket = object;
 
 /**
  * The authenticated sockets of this instance, indexed by login session and by
@@ -21,14 +24,14 @@ import { SocketIndex } from './socket-index.js';
  */
 @Injectable()
 export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
-  private readonly bySession = new SocketIndex<WebSocket>();
-  private readonly bySubject = new SocketIndex<WebSocket>();
+  private readonly bySession = new SocketIndex<TrackedSocket>();
+  private readonly bySubject = new SocketIndex<TrackedSocket>();
   /**
    * One deadline per socket at a time: its `auth_expiring` hint, then, once
    * hinted, its expiry. A wheel for each was one more map entry and slot
    * entry per socket, about 80 bytes of heap per idle socket.
    */
-  private readonly deadlines = new DeadlineWheel<WebSocket>((socket) => this.onDeadline(socket));
+  private readonly deadlines = new DeadlineWheel<TrackedSocket>((socket) => this.onDeadline(socket));
   /** Revocations this instance has heard of, for sockets that open just after one. */
   private readonly heard = new MemorySessionStore();
   private readonly hintBeforeMs: number;
@@ -37,7 +40,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
    * per socket, wrapped by `once`, was about 200 bytes of heap per idle socket.
    * `close` is emitted once, so `on` does what `once` did.
    */
-  private readonly untrackOnClose: (this: WebSocket) => void;
+  private readonly untrackOnClose: (this: TrackedSocket) => void;
 
   constructor(
     @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
@@ -46,7 +49,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   ) {
     this.hintBeforeMs = options.sessions.expiringHintSec * 1000;
     const registry = this;
-    this.untrackOnClose = function (this: WebSocket) {
+    this.untrackOnClose = function (this: TrackedSocket) {
       registry.untrack(this);
     };
   }
@@ -69,11 +72,11 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Starts watching an authenticated socket until it closes. */
-  track(socket: WebSocket, auth: WsAuthInfo): void {
+  track(socket: TrackedSocket, auth: WsAuthInfo): void {
     setWsAuth(socket, auth);
     this.index(socket, auth);
     this.schedule(socket, auth);
-    socket.on('close', this.untrackOnClose);
+    transportOf(socket).onClose(socket, this.untrackOnClose);
     // A revocation heard while this socket was being authenticated.
     if (this.heard.isRevoked(auth)) {
       this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
@@ -81,7 +84,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Moves a socket to a refreshed credential: new deadline, maybe a new session. */
-  retrack(socket: WebSocket, auth: WsAuthInfo): void {
+  retrack(socket: TrackedSocket, auth: WsAuthInfo): void {
     const previous = getWsAuth(socket);
     if (previous) {
       this.unindex(socket, previous);
@@ -112,16 +115,17 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Closes a tracked socket and records why. */
-  private closeFor(socket: WebSocket, reason: WsAuthCloseReason, code: number, text: string): void {
-    if (socket.readyState !== socket.OPEN) {
+  private closeFor(socket: TrackedSocket, reason: WsAuthCloseReason, code: number, text: string): void {
+    const transport = transportOf(socket);
+    if (!transport.isOpen(socket)) {
       return;
     }
     const auth = getWsAuth(socket);
-    close(socket, code, text);
+    transport.close(socket, code, text);
     this.auditor.socket(socket, { type: 'socket_closed', reason, closeCode: code, subject: auth?.subject, sessionId: auth?.sessionId });
   }
 
-  private untrack(socket: WebSocket): void {
+  private untrack(socket: TrackedSocket): void {
     const auth = getWsAuth(socket);
     if (auth) {
       this.unindex(socket, auth);
@@ -130,7 +134,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Schedules the socket's hint; its expiry follows when the hint is due. */
-  private schedule(socket: WebSocket, auth: WsAuthInfo): void {
+  private schedule(socket: TrackedSocket, auth: WsAuthInfo): void {
     if (auth.expiresAt === undefined) {
       this.deadlines.cancel(socket);
       return;
@@ -140,7 +144,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     this.deadlines.schedule(socket, auth.expiresAt - Math.min(this.hintBeforeMs, remaining / 2));
   }
 
-  private onDeadline(socket: WebSocket): void {
+  private onDeadline(socket: TrackedSocket): void {
     const expiresAt = getWsAuth(socket)?.expiresAt;
     if (expiresAt === undefined) {
       return;
@@ -153,10 +157,11 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private hint(socket: WebSocket, expiresAt: number): void {
-    if (socket.readyState === socket.OPEN) {
+  private hint(socket: TrackedSocket, expiresAt: number): void {
+    const transport = transportOf(socket);
+    if (transport.isOpen(socket)) {
       const expiresIn = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
-      socket.send(JSON.stringify({ event: 'auth_expiring', data: { expires_in: expiresIn } }));
+      transport.emit(socket, 'auth_expiring', { expires_in: expiresIn });
     }
   }
 
@@ -181,23 +186,17 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private index(socket: WebSocket, auth: WsAuthInfo): void {
+  private index(socket: TrackedSocket, auth: WsAuthInfo): void {
     this.bySubject.add(auth.subject, socket);
     if (auth.sessionId !== undefined) {
       this.bySession.add(auth.sessionId, socket);
     }
   }
 
-  private unindex(socket: WebSocket, auth: WsAuthInfo): void {
+  private unindex(socket: TrackedSocket, auth: WsAuthInfo): void {
     this.bySubject.delete(auth.subject, socket);
     if (auth.sessionId !== undefined) {
       this.bySession.delete(auth.sessionId, socket);
     }
-  }
-}
-
-export function close(socket: WebSocket, code: number, reason: string): void {
-  if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
-    socket.close(code, reason);
   }
 }

@@ -1,0 +1,248 @@
+import type { IncomingMessage } from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import type { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
+import { connectionOf as connectionOfSocket, WsConnection } from '../connection/ws-connection.js';
+import { WsConnectionLifecycle } from '../connection/ws-connection.lifecycle.js';
+import { HandshakePipeline, type HandshakeAnswer } from '../handshake/handshake.pipeline.js';
+import type { ResolvedPolicy } from '../handshake/resolved-policy.js';
+import { isPromise } from '../maybe-promise.js';
+import { AUTH_EVENT, WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
+import { WsAuthError, type WsAuthErrorCode } from '../ws-auth.errors.js';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
+import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
+import { getWsAuth } from '../ws-auth.state.js';
+import { namespaceRequest, socketIoSources } from './handshake-auth.sources.js';
+import { requireOptionalPeer } from './optional-peer.js';
+import { SOCKET_IO_TRANSPORT } from './socket-io.transport.js';
+
+type NextFunction = (error?: Error) => void;
+/** Engine.IO's connection: what `allowRequest` admitted, before any namespace. */
+type EngineConnection = Socket['conn'];
+
+/**
+ * `IoAdapter`'s class, loaded when the first adapter is built rather than
+ * when the package is: an app on `ws` alone installs neither
+ * `@nestjs/platform-socket.io` nor `socket.io`. The prototype chain is joined
+ * on first use, so `super` calls, `instanceof IoAdapter` and subclasses of
+ * `WsAuthIoAdapter` behave as with a static `extends IoAdapter`.
+ */
+const LazyIoAdapter = function LazyIoAdapter(this: unknown, ...args: unknown[]) {
+  const { IoAdapter: Base } = requireOptionalPeer<{ IoAdapter: typeof IoAdapter }>('@nestjs/platform-socket.io', 'WsAuthIoAdapter');
+  if (Object.getPrototypeOf(LazyIoAdapter.prototype) !== Base.prototype) {
+    Object.setPrototypeOf(LazyIoAdapter.prototype, Base.prototype);
+    Object.setPrototypeOf(LazyIoAdapter, Base);
+  }
+  return Reflect.construct(Base, args, new.target);
+} as unknown as typeof IoAdapter;
+
+/**
+ * `IoAdapter` that runs every namespace connection of an authenticated
+ * gateway through the same handshake pipeline as `WsAuthAdapter`. Socket.IO
+ * decides in two places, and so does this adapter:
+ *
+ * - Engine.IO's `allowRequest`, on the HTTP handshake: a foreign `Origin`
+ *   gets `403` and no Engine.IO session exists; so does a handshake past the
+ *   cap on unauthenticated sessions (`maxPendingSockets`).
+ * - Namespace middleware, on the CONNECT packet: its `auth` payload
+ *   (`{ token }` or `{ ticket }`) and the handshake's `Authorization` header
+ *   are judged together, so a client that sent two is told so; a refusal is
+ *   a `connect_error` whose `message` and `data.code` are the refusal's code,
+ *   which a browser can read (a refused WebSocket upgrade it cannot).
+ *
+ * A refused socket never reaches `handleConnection`. The time from the
+ * transport opening to the namespace connection is bounded by the module's
+ * `firstMessageTimeoutMs` (Socket.IO's `connectTimeout`). Expiry, revocation
+ * and a bad refresh emit `auth_closed` `{ code, reason }`, then disconnect.
+ *
+ * @example app.useWebSocketAdapter(new WsAuthIoAdapter(app));
+ */
+export class WsAuthIoAdapter extends LazyIoAdapter {
+  private readonly pipeline: HandshakePipeline;
+  private readonly lifecycle: WsConnectionLifecycle;
+  private readonly options: ResolvedWsAuthOptions;
+  /** Engine.IO sessions whose namespace connection is not authenticated yet. */
+  private readonly unauthenticated = new Set<EngineConnection>();
+  /** Servers whose Engine.IO handshake is already judged: one per port. */
+  private readonly guardedServers = new WeakSet<Server>();
+
+  constructor(app: INestApplicationContext) {
+    super(app);
+    const pipeline = findProvider(app, HandshakePipeline);
+    const lifecycle = findProvider(app, WsConnectionLifecycle);
+    const options = findProvider<ResolvedWsAuthOptions>(app, WS_AUTH_OPTIONS);
+    if (!pipeline || !lifecycle || !options) {
+      throw new WsAuthConfigurationError('WsAuthIoAdapter needs WsAuthModule.forRoot() (or forRootAsync()) in the application');
+    }
+    this.pipeline = pipeline;
+    this.lifecycle = lifecycle;
+    this.options = options;
+  }
+
+  override create(port: number, options: Record<string, any> = {}): any {
+    const created: Server | Namespace = super.create(port, options as Parameters<IoAdapter['create']>[1]);
+    const namespace = typeof options.namespace === 'string' ? options.namespace : undefined;
+    const policy = this.policyFor(port, namespace);
+    if (!policy) {
+      return created;
+    }
+    if (!('use' in created) || !('server' in created)) {
+      // A gateway without a namespace gets the server; its default namespace is `/`.
+      this.guard((created as Server).of('/'), policy);
+    } else {
+      this.guard(created as Namespace, policy);
+    }
+    return created;
+  }
+
+  /**
+   * Judges the Engine.IO handshake of every server this adapter makes: the
+   * Origin, and the cap on sessions that have not authenticated a namespace.
+   * A caller's own `allowRequest` is asked only after ours admits.
+   */
+  override createIOServer(port: number, options?: Partial<ServerOptions>): any {
+    const ownAllowRequest = options?.allowRequest;
+    const server: Server = super.createIOServer(port, {
+      ...(options as ServerOptions),
+      connectTimeout: options?.connectTimeout ?? this.options.firstMessageTimeoutMs,
+      allowRequest: (request, callback) => {
+        // Engine.IO is told exactly once per request: a second call would answer twice.
+        const refusal = this.judgeEngineHandshake(request);
+        if (refusal) {
+          callback(refusal, false);
+        } else if (ownAllowRequest) {
+          ownAllowRequest(request, callback);
+        } else {
+          callback(null, true);
+        }
+      },
+    });
+    if (!this.guardedServers.has(server)) {
+      this.guardedServers.add(server);
+      server.engine.on('connection', (connection: EngineConnection) => this.countUnauthenticated(connection));
+    }
+    return server;
+  }
+
+  /** Authenticated sockets also answer `auth` (in-band refresh) through an acknowledgement; a gateway's own `auth` handler is not used. */
+  override bindMessageHandlers(
+    socket: Socket,
+    handlers: MessageMappingProperties[],
+    transform: (data: any) => Observable<any>,
+  ): void {
+    if (!getWsAuth(socket)) {
+      return super.bindMessageHandlers(socket, handlers, transform);
+    }
+    const refresh: MessageMappingProperties = {
+      message: AUTH_EVENT,
+      methodName: AUTH_EVENT,
+      callback: (data: unknown) => this.refresh(socket, data),
+      isAckHandledManually: false,
+    };
+    super.bindMessageHandlers(socket, [...handlers.filter((handler) => handler.message !== AUTH_EVENT), refresh], transform);
+  }
+
+  private policyFor(port: number, namespace: string | undefined): ResolvedPolicy | undefined {
+    const policy = this.pipeline.policyFor(port, namespace, SOCKET_IO_TRANSPORT);
+    return policy && { ...policy, sources: socketIoSources(policy.sources) };
+  }
+
+  private guard(namespace: Namespace, policy: ResolvedPolicy): void {
+    namespace.use((socket, next) => this.authenticate(socket, policy, next));
+    // Registered before Nest's own `connection` listener (bound after
+    // `create` returns): the socket carries its principal in `handleConnection`.
+    namespace.on('connection', (socket: Socket) => {
+      const connection = this.connectionOf(socket);
+      if (connection?.auth) {
+        this.unauthenticated.delete(socket.conn);
+        this.lifecycle.track(socket, connection, socket.request);
+      }
+    });
+  }
+
+  /** Returns a refusal message for `allowRequest`, or `undefined` to admit. */
+  private judgeEngineHandshake(request: IncomingMessage): string | undefined {
+    const path = request.url?.split('?')[0] ?? '/';
+    const origin = request.headers.origin;
+    try {
+      this.pipeline.checkOrigin(origin);
+    } catch (error) {
+      return this.pipeline.rejectAt(path, origin, error) && WsAuthError.from(error, 'unavailable').code;
+    }
+    if (this.unauthenticated.size >= this.options.maxPendingSockets) {
+      const error = new WsAuthError('unavailable', 'Too many unauthenticated sessions');
+      this.pipeline.rejectAt(path, origin, error);
+      return error.code;
+    }
+    return undefined;
+  }
+
+  private countUnauthenticated(connection: EngineConnection): void {
+    this.unauthenticated.add(connection);
+    connection.once('close', () => this.unauthenticated.delete(connection));
+  }
+
+  /** Namespace middleware: the pipeline's steps 2 to 5 for the CONNECT packet. */
+  private authenticate(socket: Socket, policy: ResolvedPolicy, next: NextFunction): void {
+    const connection = new WsConnection(policy, socket.handshake.headers.origin);
+    const request = namespaceRequest(socket.request, socket.handshake.auth);
+    const answer = (decision: HandshakeAnswer) => {
+      if (decision.upgrade && connection.decision === 'authenticated') {
+        this.pipeline.attach(socket, connection);
+        next();
+        return;
+      }
+      // Socket.IO has no pending socket and no accept-then-close: every other outcome is a refusal.
+      let code: WsAuthErrorCode = connection.refusal?.code ?? 'missing_credential';
+      if (decision.upgrade) {
+        code = connection.decision === 'refused' ? connection.refusal!.code : 'missing_credential';
+        this.pipeline.reject(connection, new WsAuthError(code));
+      }
+      next(connectError(code));
+    };
+    const decided = this.pipeline.decide(connection, request);
+    if (isPromise(decided)) {
+      void decided.then(answer);
+    } else {
+      answer(decided);
+    }
+  }
+
+  private async refresh(socket: Socket, data: unknown): Promise<unknown> {
+    const outcome = await this.lifecycle.reauthenticate(socket, data);
+    if (outcome === 'unavailable') {
+      return { error: 'unavailable' };
+    }
+    if (!outcome) {
+      return undefined; // closed: auth_closed said why
+    }
+    const expiresIn = outcome.expiresAt === undefined ? null : Math.max(0, Math.floor((outcome.expiresAt - Date.now()) / 1000));
+    return { sub: outcome.subject, expires_in: expiresIn };
+  }
+
+  private connectionOf(socket: Socket): WsConnection | undefined {
+    return connectionOfSocket(socket);
+  }
+}
+
+/** The `connect_error` a refused client receives: `message` and `data.code` are the refusal's code, never a detail. */
+function connectError(code: WsAuthErrorCode): Error & { data: { code: WsAuthErrorCode } } {
+  return Object.assign(new Error(code), { data: { code } });
+}
+
+/**
+ * Looked up through the module graph rather than `app.get()`: a failed
+ * `app.get()` makes NestFactory's proxy exit the process instead of throwing.
+ */
+function findProvider<T>(app: INestApplicationContext, token: (abstract new (...args: any[]) => T) | symbol): T | undefined {
+  for (const module of app.get(ModulesContainer).values()) {
+    const instance = module.providers.get(token as never)?.instance;
+    if (instance !== undefined && instance !== null) {
+      return instance as T;
+    }
+  }
+  return undefined;
+}
