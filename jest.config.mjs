@@ -6,6 +6,7 @@ export default {
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   moduleNameMapper: {
     '^nestjs-ws-auth$': '<rootDir>/libs/ws-auth/src/index.ts',
+    '^nestjs-ws-auth/socket\\.io$': '<rootDir>/libs/ws-auth/src/socket-io/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

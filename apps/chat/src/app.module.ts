@@ -18,6 +18,7 @@ import { CHAT_CONFIG, REDIS_CLIENT } from './chat.constants.js';
 import { ChatGateway } from './chat/chat.gateway.js';
 import { FeedGateway } from './feed/feed.gateway.js';
 import { RoomsService } from './chat/rooms.service.js';
+import { ChatIoGateway } from './socket-io/chat-io.gateway.js';
 import { RedisModule } from './redis/redis.module.js';
 
 /** Own tokens may drift this far from our clock (CONTRACT.md: at most 5 s). */
@@ -52,7 +53,14 @@ export class AppModule {
         }),
       ],
       controllers: [AuthController],
-      providers: [{ provide: CHAT_CONFIG, useValue: config }, UsersService, AuthService, LoginThrottle, RoomsService, ChatGateway, FeedGateway],
+      providers: [
+        { provide: CHAT_CONFIG, useValue: config },
+        UsersService,
+        AuthService,
+        LoginThrottle,
+        // Socket.IO has no /feed: its `auth` payload already travels in the first packet.
+        ...(config.transport === 'socket.io' ? [ChatIoGateway] : [RoomsService, ChatGateway, FeedGateway]),
+      ],
     };
   }
 }

@@ -4,6 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServerResponse } from 'node:http';
 import { WsAuthAdapter } from 'nestjs-ws-auth';
+import type { Redis } from 'ioredis';
+import { REDIS_CLIENT } from './chat.constants.js';
+import { ChatIoAdapter } from './socket-io/chat-io.adapter.js';
 import { AppModule } from './app.module.js';
 import type { ChatConfig } from './chat.config.js';
 import { NotFoundFilter } from './not-found.filter.js';
@@ -25,7 +28,9 @@ const setPageHeaders = (res: ServerResponse) => Object.entries(PAGE_HEADERS).for
 /** Builds the app from a config, so tests can start it without touching process.env. */
 export async function createChatApp(config: ChatConfig, logger?: false | LoggerService): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), logger === undefined ? {} : { logger });
-  app.useWebSocketAdapter(new WsAuthAdapter(app));
+  app.useWebSocketAdapter(
+    config.transport === 'socket.io' ? new ChatIoAdapter(app, app.get<Redis | null>(REDIS_CLIENT)) : new WsAuthAdapter(app),
+  );
   app.disable('x-powered-by');
   app.useGlobalFilters(new NotFoundFilter());
   app.useStaticAssets(PUBLIC_DIR, { setHeaders: setPageHeaders });

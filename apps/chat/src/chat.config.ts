@@ -12,9 +12,13 @@ export interface ChatConfig {
   authTimeoutMs: number;
   allowedOrigins: string[];
   redisUrl?: string;
+  /** `ws` (plain WebSocket gateways) or `socket.io` (the same chat over Socket.IO 4), from `WS_TRANSPORT`. */
+  transport: ChatTransport;
   /** An OpenID Connect issuer whose access tokens are accepted beside our own (`OIDC_ISSUER`, `OIDC_AUDIENCE`). */
   oidc?: OidcIssuerConfig;
 }
+
+export type ChatTransport = 'ws' | 'socket.io';
 
 export interface OidcIssuerConfig {
   /** The issuer identifier, exactly as the `iss` of its tokens. */
@@ -47,6 +51,7 @@ export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig
       ? env.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
       : [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
     redisUrl: env.REDIS_URL || undefined,
+    transport: transport(env),
     oidc: oidcIssuer(env),
   };
 }
@@ -65,6 +70,14 @@ function oidcIssuer(env: NodeJS.ProcessEnv): OidcIssuerConfig | undefined {
     throw new Error('OIDC_AUDIENCE is set but OIDC_ISSUER is not: set the issuer whose tokens carry that aud');
   }
   return issuer && audience ? { issuer, audience } : undefined;
+}
+
+function transport(env: NodeJS.ProcessEnv): ChatTransport {
+  const value = env.WS_TRANSPORT || 'ws';
+  if (value !== 'ws' && value !== 'socket.io') {
+    throw new Error(`WS_TRANSPORT must be "ws" or "socket.io", got "${value}"`);
+  }
+  return value;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

@@ -1,7 +1,5 @@
 export { WsAuthModule } from './ws-auth.module.js';
 export { WsAuthAdapter } from './ws-auth.adapter.js';
-export { WsAuthIoAdapter } from './socket-io/ws-auth-io.adapter.js';
-export { AUTH_CLOSED_EVENT } from './socket-io/socket-io.transport.js';
 export { WsAuthGuard } from './ws-auth.guard.js';
 export { WsAuthenticator } from './ws-auth.authenticator.js';
 export { HttpBearerGuard } from './http-bearer.guard.js';

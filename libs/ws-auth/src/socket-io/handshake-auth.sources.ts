@@ -4,14 +4,16 @@ import { WsAuthError } from '../ws-auth.errors.js';
 
 /**
  * The request a namespace connection is judged by: Engine.IO's handshake
- * request (its headers, URL and TCP socket, through the prototype) plus the
+ * request (its headers and TCP socket, through the prototype) plus the
  * CONNECT packet's `auth` payload, which is the namespace's own and so cannot
- * live on the request the namespaces of one connection share.
+ * live on the request the namespaces of one connection share. Its URL is the
+ * namespace: the gateway a ticket's path binding names (Engine.IO's own URL
+ * is `/socket.io/?EIO=4&...` for every namespace).
  */
 const payloads = new WeakMap<IncomingMessage, unknown>();
 
-export function namespaceRequest(handshakeRequest: IncomingMessage, auth: unknown): IncomingMessage {
-  const request = Object.create(handshakeRequest) as IncomingMessage;
+export function namespaceRequest(handshakeRequest: IncomingMessage, namespace: string, auth: unknown): IncomingMessage {
+  const request = Object.create(handshakeRequest, { url: { value: namespace, enumerable: true } }) as IncomingMessage;
   payloads.set(request, auth);
   return request;
 }

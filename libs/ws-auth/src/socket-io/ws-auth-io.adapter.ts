@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import type { IoAdapter } from '@nestjs/platform-socket.io';
+import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Namespace, Server, ServerOptions, Socket } from 'socket.io';
@@ -16,28 +16,11 @@ import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { getWsAuth } from '../ws-auth.state.js';
 import { namespaceRequest, socketIoSources } from './handshake-auth.sources.js';
-import { requireOptionalPeer } from './optional-peer.js';
 import { SOCKET_IO_TRANSPORT } from './socket-io.transport.js';
 
 type NextFunction = (error?: Error) => void;
 /** Engine.IO's connection: what `allowRequest` admitted, before any namespace. */
 type EngineConnection = Socket['conn'];
-
-/**
- * `IoAdapter`'s class, loaded when the first adapter is built rather than
- * when the package is: an app on `ws` alone installs neither
- * `@nestjs/platform-socket.io` nor `socket.io`. The prototype chain is joined
- * on first use, so `super` calls, `instanceof IoAdapter` and subclasses of
- * `WsAuthIoAdapter` behave as with a static `extends IoAdapter`.
- */
-const LazyIoAdapter = function LazyIoAdapter(this: unknown, ...args: unknown[]) {
-  const { IoAdapter: Base } = requireOptionalPeer<{ IoAdapter: typeof IoAdapter }>('@nestjs/platform-socket.io', 'WsAuthIoAdapter');
-  if (Object.getPrototypeOf(LazyIoAdapter.prototype) !== Base.prototype) {
-    Object.setPrototypeOf(LazyIoAdapter.prototype, Base.prototype);
-    Object.setPrototypeOf(LazyIoAdapter, Base);
-  }
-  return Reflect.construct(Base, args, new.target);
-} as unknown as typeof IoAdapter;
 
 /**
  * `IoAdapter` that runs every namespace connection of an authenticated
@@ -58,9 +41,13 @@ const LazyIoAdapter = function LazyIoAdapter(this: unknown, ...args: unknown[]) 
  * `firstMessageTimeoutMs` (Socket.IO's `connectTimeout`). Expiry, revocation
  * and a bad refresh emit `auth_closed` `{ code, reason }`, then disconnect.
  *
+ * Exported from `nestjs-ws-auth/socket.io`, not the main entry point, so an
+ * app on `ws` alone neither installs nor loads `@nestjs/platform-socket.io`
+ * and `socket.io` (optional peers).
+ *
  * @example app.useWebSocketAdapter(new WsAuthIoAdapter(app));
  */
-export class WsAuthIoAdapter extends LazyIoAdapter {
+export class WsAuthIoAdapter extends IoAdapter {
   private readonly pipeline: HandshakePipeline;
   private readonly lifecycle: WsConnectionLifecycle;
   private readonly options: ResolvedWsAuthOptions;
@@ -188,7 +175,7 @@ export class WsAuthIoAdapter extends LazyIoAdapter {
   /** Namespace middleware: the pipeline's steps 2 to 5 for the CONNECT packet. */
   private authenticate(socket: Socket, policy: ResolvedPolicy, next: NextFunction): void {
     const connection = new WsConnection(policy, socket.handshake.headers.origin);
-    const request = namespaceRequest(socket.request, socket.handshake.auth);
+    const request = namespaceRequest(socket.request, socket.nsp.name, socket.handshake.auth);
     const answer = (decision: HandshakeAnswer) => {
       if (decision.upgrade && connection.decision === 'authenticated') {
         this.pipeline.attach(socket, connection);

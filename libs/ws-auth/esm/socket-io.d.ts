@@ -1,0 +1,1 @@
+export * from '../dist/cjs/socket-io/index.js';
