@@ -14,6 +14,8 @@ import { NotFoundFilter } from './not-found.filter.js';
 // Three levels up is the repository root from apps/chat/src and from dist/apps/chat alike.
 const root = new URL('../../../', import.meta.url);
 const PUBLIC_DIR = fileURLToPath(new URL('apps/chat/public/', root));
+/** WS_TRANSPORT=socket.io: its own page and script, served before the plain WebSocket ones. */
+const SOCKET_IO_PUBLIC_DIR = fileURLToPath(new URL('apps/chat/public-socket.io/', root));
 const CLIENT_DIR = fileURLToPath(new URL('libs/ws-auth-client/dist/', root));
 
 /** The page loads only its own scripts and talks only to its own origin (sockets included). */
@@ -33,6 +35,9 @@ export async function createChatApp(config: ChatConfig, logger?: false | LoggerS
   );
   app.disable('x-powered-by');
   app.useGlobalFilters(new NotFoundFilter());
+  if (config.transport === 'socket.io') {
+    app.useStaticAssets(SOCKET_IO_PUBLIC_DIR, { setHeaders: setPageHeaders });
+  }
   app.useStaticAssets(PUBLIC_DIR, { setHeaders: setPageHeaders });
   app.useStaticAssets(CLIENT_DIR, { prefix: '/js/', setHeaders: setPageHeaders });
   app.enableShutdownHooks();
