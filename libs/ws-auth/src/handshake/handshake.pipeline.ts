@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
-import { bindSocket, type WsConnection } from '../connection/ws-connection.js';
+import { bindSocket, HandshakeState, type WsConnection } from '../connection/ws-connection.js';
 import { resolveSource } from '../extractors/credential-sources.js';
 import { parseOfferedProtocols, readsOfferAgainst } from '../extractors/subprotocol.extractor.js';
 import { GatewayPolicyExplorer } from '../gateways/gateway-policy.explorer.js';
@@ -106,7 +106,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     if (offered.offered.length > this.maxProtocols) {
       throw new WsAuthError('invalid_request', 'Too many subprotocols');
     }
-    connection.offered = offered;
+    connection.handshake!.offered = offered;
   }
 
   /**
@@ -123,7 +123,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
         continue;
       }
       // The offer was read once, by inspect: the built-in protocol source takes its token.
-      const { offered } = connection;
+      const offered = connection.handshake?.offered;
       const credential =
         offered && readsOfferAgainst(source.extract, connection.policy.protocols) ? offered.token : source.extract(request);
       if (credential === null || credential === undefined) {
@@ -171,17 +171,22 @@ export class HandshakePipeline implements OnApplicationBootstrap {
 
   /**
    * Step 6, once the transport has a socket: the socket carries the record
-   * from now on. The transport's lifecycle then admits it to the gateway
-   * (with its principal) and the session registry tracks it (step 7).
+   * from now on, and the handshake's state is handed over (none, for a
+   * request that skipped the steps: it is closed as refused). The transport's
+   * lifecycle then admits it to the gateway with its principal, and the
+   * session registry tracks it (step 7).
    */
-  attach(socket: object, connection: WsConnection): void {
-    connection.offered = undefined; // it may spell the token, and is not needed again
+  attach(socket: object, connection: WsConnection): HandshakeState {
+    const state = connection.handshake ?? new HandshakeState();
+    connection.handshake = undefined;
     bindSocket(socket, connection);
+    return state;
   }
 
   private authenticated(connection: WsConnection, auth: WsAuthInfo): HandshakeAnswer {
-    connection.decision = 'authenticated';
-    connection.auth = auth;
+    const state = connection.handshake!;
+    state.decision = 'authenticated';
+    state.auth = auth;
     this.auditor.record({
       type: 'handshake_accepted',
       path: connection.path,
@@ -201,13 +206,14 @@ export class HandshakePipeline implements OnApplicationBootstrap {
       if (!this.firstMessage.acceptsPending()) {
         return { upgrade: false, rejection: this.reject(connection, new WsAuthError('unavailable', 'Too many pending sockets')) };
       }
-      connection.decision = 'pending';
+      connection.handshake!.decision = 'pending';
       this.auditor.record({ type: 'handshake_pending', path: connection.path, origin: connection.origin });
       return UPGRADE;
     }
     if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
-      connection.decision = 'refused';
-      connection.refusal = refusal;
+      const state = connection.handshake!;
+      state.decision = 'refused';
+      state.refusal = refusal;
       return UPGRADE; // audited with its close code when the socket is closed
     }
     return { upgrade: false, rejection: this.reject(connection, refusal) };
