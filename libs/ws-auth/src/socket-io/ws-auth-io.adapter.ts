@@ -15,6 +15,7 @@ import { WsAuthError, type WsAuthErrorCode } from '../ws-auth.errors.js';
 import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { getWsAuth } from '../ws-auth.state.js';
+import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
 import { namespaceRequest, socketIoSources } from './handshake-auth.sources.js';
 import { SOCKET_IO_TRANSPORT } from './socket-io.transport.js';
 
@@ -53,6 +54,12 @@ export class WsAuthIoAdapter extends IoAdapter {
   private readonly options: ResolvedWsAuthOptions;
   /** Engine.IO sessions whose namespace connection is not authenticated yet. */
   private readonly unauthenticated = new Set<EngineConnection>();
+  /**
+   * The principal of a namespace socket between the middleware that
+   * authenticated it and its `connection` event (a later middleware may
+   * still refuse it, and then it is never tracked).
+   */
+  private readonly admitted = new WeakMap<Socket, WsAuthInfo>();
   /** Servers whose Engine.IO handshake is already judged: one per port. */
   private readonly guardedServers = new WeakSet<Server>();
 
@@ -142,10 +149,12 @@ export class WsAuthIoAdapter extends IoAdapter {
     // Registered before Nest's own `connection` listener (bound after
     // `create` returns): the socket carries its principal in `handleConnection`.
     namespace.on('connection', (socket: Socket) => {
-      const connection = this.connectionOf(socket);
-      if (connection?.auth) {
+      const connection = connectionOfSocket(socket);
+      const auth = this.admitted.get(socket);
+      if (connection && auth) {
+        this.admitted.delete(socket);
         this.unauthenticated.delete(socket.conn);
-        this.lifecycle.track(socket, connection, socket.request);
+        this.lifecycle.track(socket, connection, auth, socket.request);
       }
     });
   }
@@ -177,16 +186,16 @@ export class WsAuthIoAdapter extends IoAdapter {
     const connection = new WsConnection(policy, socket.handshake.headers.origin);
     const request = namespaceRequest(socket.request, socket.nsp.name, socket.handshake.auth);
     const answer = (decision: HandshakeAnswer) => {
-      if (decision.upgrade && connection.decision === 'authenticated') {
-        this.pipeline.attach(socket, connection);
+      const state = connection.handshake!;
+      if (decision.upgrade && state.decision === 'authenticated') {
+        this.admitted.set(socket, this.pipeline.attach(socket, connection).auth!);
         next();
         return;
       }
       // Socket.IO has no pending socket and no accept-then-close: every other outcome is a refusal.
-      let code: WsAuthErrorCode = connection.refusal?.code ?? 'missing_credential';
+      const code: WsAuthErrorCode = state.refusal?.code ?? 'missing_credential';
       if (decision.upgrade) {
-        code = connection.decision === 'refused' ? connection.refusal!.code : 'missing_credential';
-        this.pipeline.reject(connection, new WsAuthError(code));
+        this.pipeline.reject(connection, state.refusal ?? new WsAuthError(code)); // not yet audited as refused
       }
       next(connectError(code));
     };
@@ -208,10 +217,6 @@ export class WsAuthIoAdapter extends IoAdapter {
     }
     const expiresIn = outcome.expiresAt === undefined ? null : Math.max(0, Math.floor((outcome.expiresAt - Date.now()) / 1000));
     return { sub: outcome.subject, expires_in: expiresIn };
-  }
-
-  private connectionOf(socket: Socket): WsConnection | undefined {
-    return connectionOfSocket(socket);
   }
 }
 
