@@ -79,4 +79,12 @@ describeWithRedis('Socket.IO across two instances sharing Redis', () => {
     expect(at - started).toBeLessThan(1000);
     expect((await refused(connect(b, { token }))).data).toEqual({ code: 'invalid_token' });
   });
+
+  // Last: it stops the shared Redis.
+  it('a refresh that cannot be judged while Redis is down is acknowledged with unavailable, and the socket stays', async () => {
+    const socket = await connected(connect(a, { token: await login(a) }));
+    await redis.kill();
+    expect(await socket.emitWithAck('auth', { token: await login(a) })).toEqual({ error: 'unavailable' });
+    expect(await socket.emitWithAck('whoami')).toEqual({ sub: 'maggie', source: 'auth' });
+  });
 });
