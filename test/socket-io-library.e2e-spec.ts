@@ -76,7 +76,7 @@ describe('WsAuthIoAdapter', () => {
   });
 
   it('caps unauthenticated Engine.IO sessions: past maxPendingSockets the handshake is refused, and a slot frees when one closes', async () => {
-    const held = [];
+    const held: WebSocket[] = [];
     for (let i = 0; i < MAX_UNAUTHENTICATED; i += 1) {
       const session = await bareEngineSession(base);
       expect(session.status).toBeUndefined();
