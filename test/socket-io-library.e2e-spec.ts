@@ -3,7 +3,8 @@ import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import WebSocket from 'ws';
-import { getWsAuth, JwtVerifier, WsAuthModule } from 'nestjs-ws-auth';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { getWsAuth, JwtVerifier, WsAuth, WsAuthConfigurationError, WsAuthModule } from 'nestjs-ws-auth';
 import { WsAuthIoAdapter } from 'nestjs-ws-auth/socket.io';
 import type { Socket } from 'socket.io';
 import { io } from 'socket.io-client';
@@ -98,5 +99,26 @@ describe('WsAuthIoAdapter', () => {
     }
     opened.push(next.socket);
     expect(next.status).toBeUndefined();
+  });
+});
+
+@WsAuth()
+@WebSocketGateway({ namespace: '/guarded' })
+class ExplicitlyGuardedIoGateway {}
+
+describe('the bootstrap check on Socket.IO', () => {
+  it('stops an app whose @WsAuth() gateway is served by plain IoAdapter, naming WsAuthIoAdapter', async () => {
+    @Module({
+      imports: [WsAuthModule.forRoot({ verifiers: [new JwtVerifier({ secret: SECRET, algorithms: ['HS256'] })] })],
+      providers: [ExplicitlyGuardedIoGateway],
+    })
+    class UnguardedAdapterModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [UnguardedAdapterModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    app.useWebSocketAdapter(new IoAdapter(app));
+    const started = app.init();
+    await expect(started).rejects.toThrow(WsAuthConfigurationError);
+    await expect(started).rejects.toThrow(/WsAuthIoAdapter/);
+    await app.close().catch(() => undefined);
   });
 });

@@ -4,10 +4,37 @@ import type { Redis } from 'ioredis';
 import { WsAuthIoAdapter } from 'nestjs-ws-auth/socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 
+/** The commands `@socket.io/redis-adapter` sends without handling their failure. */
+const FIRE_AND_FORGET = new Set<string | symbol>(['publish', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe']);
+
+/**
+ * The client as the Redis adapter sees it, with those commands' rejections
+ * handled: while Redis is down a `say` reaches this instance's members only
+ * (CONTRACT.md), instead of an unhandled rejection that would end the process.
+ */
+function withHandledFailures(client: Redis): Redis {
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') {
+        return value;
+      }
+      if (!FIRE_AND_FORGET.has(property)) {
+        return value.bind(target);
+      }
+      return (...args: unknown[]) => {
+        const result = (value as (...args: unknown[]) => unknown).apply(target, args);
+        (result as Promise<unknown> | undefined)?.catch?.(() => undefined);
+        return result;
+      };
+    },
+  });
+}
+
 /**
  * `WsAuthIoAdapter`, with rooms shared across instances through
  * `@socket.io/redis-adapter` when the app has Redis: Socket.IO's own engine
- * for that, over a publisher and a subscriber connection of its own.
+ * for that, publishing on the app's client and subscribing on one of its own.
  */
 export class ChatIoAdapter extends WsAuthIoAdapter {
   private readonly subscribers: Redis[] = [];
@@ -22,11 +49,12 @@ export class ChatIoAdapter extends WsAuthIoAdapter {
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server: Server = super.createIOServer(port, options);
     if (this.redis) {
-      // Its subscriptions wait for a Redis that is down at the start (the
-      // shared client refuses commands instead, so handshakes fail fast).
-      const subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+      // Its subscriptions wait for a Redis that is down (the app's client
+      // refuses commands at once instead, so handshakes fail fast), and are
+      // made again on every reconnection.
+      const subscriber = this.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
       this.subscribers.push(subscriber);
-      server.adapter(createAdapter(this.redis, subscriber));
+      server.adapter(createAdapter(withHandledFailures(this.redis), withHandledFailures(subscriber)));
     }
     return server;
   }

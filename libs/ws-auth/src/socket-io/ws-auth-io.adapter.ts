@@ -60,8 +60,6 @@ export class WsAuthIoAdapter extends IoAdapter {
    * still refuse it, and then it is never tracked).
    */
   private readonly admitted = new WeakMap<Socket, WsAuthInfo>();
-  /** Servers whose Engine.IO handshake is already judged: one per port. */
-  private readonly guardedServers = new WeakSet<Server>();
 
   constructor(app: INestApplicationContext) {
     super(app);
@@ -83,12 +81,8 @@ export class WsAuthIoAdapter extends IoAdapter {
     if (!policy) {
       return created;
     }
-    if (!('use' in created) || !('server' in created)) {
-      // A gateway without a namespace gets the server; its default namespace is `/`.
-      this.guard((created as Server).of('/'), policy);
-    } else {
-      this.guard(created as Namespace, policy);
-    }
+    // A gateway without a namespace gets the server itself, whose namespace is `/`.
+    this.guard('server' in created ? created : created.of('/'), policy);
     return created;
   }
 
@@ -114,10 +108,7 @@ export class WsAuthIoAdapter extends IoAdapter {
         }
       },
     });
-    if (!this.guardedServers.has(server)) {
-      this.guardedServers.add(server);
-      server.engine.on('connection', (connection: EngineConnection) => this.countUnauthenticated(connection));
-    }
+    server.engine.on('connection', (connection: EngineConnection) => this.countUnauthenticated(connection));
     return server;
   }
 
@@ -163,17 +154,20 @@ export class WsAuthIoAdapter extends IoAdapter {
   private judgeEngineHandshake(request: IncomingMessage): string | undefined {
     const path = request.url?.split('?')[0] ?? '/';
     const origin = request.headers.origin;
+    let refusal: WsAuthError | undefined;
     try {
       this.pipeline.checkOrigin(origin);
     } catch (error) {
-      return this.pipeline.rejectAt(path, origin, error) && WsAuthError.from(error, 'unavailable').code;
+      refusal = WsAuthError.from(error, 'unavailable');
     }
-    if (this.unauthenticated.size >= this.options.maxPendingSockets) {
-      const error = new WsAuthError('unavailable', 'Too many unauthenticated sessions');
-      this.pipeline.rejectAt(path, origin, error);
-      return error.code;
+    if (!refusal && this.unauthenticated.size >= this.options.maxPendingSockets) {
+      refusal = new WsAuthError('unavailable', 'Too many unauthenticated sessions');
     }
-    return undefined;
+    if (!refusal) {
+      return undefined;
+    }
+    this.pipeline.rejectAt(path, origin, refusal); // audited; Engine.IO itself answers 403
+    return refusal.code;
   }
 
   private countUnauthenticated(connection: EngineConnection): void {
