@@ -34,6 +34,7 @@ export const WS_AUTH_SESSION_STORE = Symbol('WS_AUTH_SESSION_STORE');
 /** Defaults of first-message authentication (`@WsAuth({ firstMessage: true })`). */
 export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_PENDING_SOCKETS = 1000;
+export const DEFAULT_MAX_PENDING_SOCKETS_PER_ADDRESS = 100;
 export const MAX_PENDING_FRAME_BYTES = 16 * 1024;
 
 /**

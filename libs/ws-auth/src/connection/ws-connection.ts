@@ -29,6 +29,8 @@ export class WsConnection {
   decision?: ConnectionDecision;
   /** Why it was refused (`decision` `refused`). */
   refusal?: WsAuthError;
+  /** Where it comes from, for limits per client (`clientAddressOf`); read by the decide step. */
+  clientAddress?: string;
   /** The principal decided at the handshake, until the socket carries it. */
   auth?: WsAuthInfo;
   /**
