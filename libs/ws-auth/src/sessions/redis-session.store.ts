@@ -8,15 +8,18 @@ import type { SessionStore } from './session-store.interface.js';
 
 export interface RedisSessionStoreOptions {
   /**
-   * Commands go through this client. Give it `enableOfflineQueue: false` and a
-   * `commandTimeout`: ioredis queues commands while disconnected by default,
-   * and a handshake would hang instead of getting 503.
+   * Commands go through this client. Give it `enableOfflineQueue: false`, a
+   * `commandTimeout` and a `socketTimeout` (`createRedisClient()` does):
+   * ioredis queues commands while disconnected by default, and a handshake
+   * would hang instead of getting 503.
    */
   client: Redis;
   /**
    * Pub/sub needs a connection of its own. Default: `client.duplicate()`. The
    * store subscribes it again after every reconnection and turns its
-   * `autoResubscribe` off (ioredis's leaves a rejection unhandled).
+   * `autoResubscribe` off (ioredis's leaves a rejection unhandled). It also
+   * PINGs it several times a second, and reconnects it when a PING goes
+   * unanswered: a link that silently lost messages must be replaced.
    */
   subscriber?: Redis;
   /** Default `ws-auth:`. */
@@ -28,7 +31,7 @@ export interface RedisSessionStoreOptions {
  * stays open while nothing crosses it (a partition) loses pub/sub messages
  * without any error: only an unanswered PING shows it, and the first answered
  * one after it starts a resync. Both bounds together set how soon after the
- * link heals the missed logouts take effect (CONTRACT.md: within 2 s).
+ * link heals the missed logouts take effect: well within two seconds.
  */
 const PROBE_INTERVAL_MS = 250;
 const PROBE_TIMEOUT_MS = 750;
