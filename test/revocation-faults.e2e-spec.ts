@@ -142,6 +142,47 @@ describeWithRedis('a logout is never lost to a Redis fault', () => {
     });
   });
 
+  describe('Redis restarted empty while the only instance that knew of a logout was cut off from it', () => {
+    let redis: RedisServer;
+    let link: TcpProxy;
+    let a: RunningChatApp;
+    let c: RunningChatApp | undefined;
+
+    beforeAll(async () => {
+      redis = await RedisServer.start();
+      link = await TcpProxy.start(redis.port);
+      a = await startChatApp({ REDIS_URL: link.url });
+      captures.push(a.logs);
+    });
+    afterAll(async () => {
+      await Promise.all([a?.close(), c?.close()]);
+      await link?.close();
+      await redis?.kill();
+    });
+
+    it('a socket another instance opened with the logged-out token meanwhile is closed 4403 within 2 s of that instance reaching Redis, and the token is refused there', async () => {
+      const loggedOut = sent.add(await eventually(() => login(a.http), 10_000));
+      await eventually(async () => expect(await mintStatus(a.http, loggedOut)).toBe(200), 10_000);
+      await request(a.http).post('/auth/logout').set('Authorization', `Bearer ${loggedOut}`).expect(204);
+
+      link.mode = 'blackhole';
+      await redis.kill();
+      await redis.start(); // empty
+      c = await startChatApp({ REDIS_URL: redis.url });
+      captures.push(c.logs);
+      // C never heard of the logout, and the new Redis has no trace of it: the token opens a socket there.
+      const onC = await eventually(() => connect(`${c!.ws}/chat`, bearer(loggedOut)), 10_000);
+      await expect(exchange(onC, 'whoami', undefined)).resolves.toMatchObject({ data: { sub: 'maggie' } });
+
+      const reached = Date.now();
+      const closing = closed(onC, WITHIN_MS);
+      link.reset('pass');
+      await expect(closing).resolves.toEqual({ code: 4403, reason: 'Session revoked' });
+      process.stdout.write(`measured: the instance that knew reached the new Redis -> 4403 on the other after ${Date.now() - reached} ms\n`);
+      expect(await mintStatus(c.http, loggedOut)).toBe(401);
+    });
+  });
+
   it('printed no credential in any log line', () => {
     sent.audit(...captures);
   });
