@@ -32,5 +32,5 @@ export function authenticateHandshake(pipeline: HandshakePipeline, request: Inco
 export function inspectProtocols(pipeline: HandshakePipeline, request: IncomingMessage, policy: ResolvedPolicy): OfferedProtocols {
   const connection = new WsConnection(policy, request.headers.origin);
   pipeline.inspect(connection, request);
-  return connection.offered!;
+  return connection.handshake!.offered!;
 }

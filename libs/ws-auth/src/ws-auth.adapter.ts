@@ -65,7 +65,7 @@ export class WsAuthAdapter extends WsAdapter {
       ...options,
       verifyClient: (info: VerifyClientInfo, callback: VerifyClientCallback) => this.verifyHandshake(info.req, policy, callback),
       // Never let ws echo the first offered protocol: it may be the token.
-      handleProtocols: (_: Set<string>, request: IncomingMessage) => connectionOfRequest(request)?.offered?.selected ?? false,
+      handleProtocols: (_: Set<string>, request: IncomingMessage) => connectionOfRequest(request)?.handshake?.offered?.selected ?? false,
     });
     this.inspectBeforeWs(server, policy);
     this.admitThroughLifecycle(server, policy);
@@ -127,8 +127,8 @@ export class WsAuthAdapter extends WsAdapter {
       const [socket, request] = args as [WebSocket, IncomingMessage];
       // A record without a decision (none can be missing) is closed as refused.
       const connection = connectionOfRequest(request) ?? new WsConnection(policy, request.headers.origin);
-      this.pipeline.attach(socket, connection);
-      this.lifecycle.admit(socket, connection, request, () => emit('connection', socket, request));
+      const handshake = this.pipeline.attach(socket, connection);
+      this.lifecycle.admit(socket, connection, handshake, request, () => emit('connection', socket, request));
       return true;
     };
   }

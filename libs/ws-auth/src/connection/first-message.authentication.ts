@@ -48,13 +48,15 @@ export class FirstMessageAuthentication {
     return this.pending.fits(clientAddress);
   }
 
-  /** Holds a pending socket until its `auth` frame; `admit` runs once it is authenticated. */
-  await(socket: WebSocket, connection: WsConnection, request: IncomingMessage, admit: () => void): void {
+  /**
+   * Holds a pending socket until its `auth` frame, counted for its client
+   * address until then; `admit` runs once it is authenticated.
+   */
+  await(socket: WebSocket, connection: WsConnection, request: IncomingMessage, clientAddress: string, admit: () => void): void {
     const { firstMessage } = connection.policy.gateway.policy;
     const timeoutMs = (typeof firstMessage === 'object' && firstMessage.timeoutMs) || this.timeoutMs;
     this.pendingDeadlines.schedule(socket, Date.now() + timeoutMs);
-    const address = connection.clientAddress ?? 'unknown';
-    this.pending.add(address);
+    this.pending.add(clientAddress);
     let counted = true;
     const restorePayloadCap = capPayload(socket, MAX_PENDING_FRAME_BYTES);
     let judging = false;
@@ -97,7 +99,7 @@ export class FirstMessageAuthentication {
       this.pendingDeadlines.cancel(socket);
       if (counted) {
         counted = false;
-        this.pending.remove(address);
+        this.pending.remove(clientAddress);
       }
       if (why !== undefined) {
         closeUnauthenticated(this.auditor, socket, why, code!, text!);

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
 import { CredentialJudge } from '../handshake/credential-judge.js';
-import { connectionOf, type WsConnection } from './ws-connection.js';
+import { connectionOf, type HandshakeState, type WsConnection } from './ws-connection.js';
 import { CloseReason, WsCloseCode } from '../ws-auth.close-codes.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { WS_AUTH_ERROR_TABLE } from '../ws-auth-error.table.js';
@@ -35,26 +35,25 @@ export class WsConnectionLifecycle {
    * of the server's `connection` event; `admitToGateway` emits that event,
    * which is what runs `handleConnection` and binds the message handlers.
    */
-  admit(socket: WebSocket, connection: WsConnection, request: IncomingMessage, admitToGateway: () => void): void {
+  admit(socket: WebSocket, connection: WsConnection, handshake: HandshakeState, request: IncomingMessage, admitToGateway: () => void): void {
     // Nest attaches its error listener on `connection`; until then a socket
     // error with no listener would be thrown.
     socket.on('error', ignoreError);
-    switch (connection.decision) {
+    switch (handshake.decision) {
       case 'authenticated':
         connection.request = snapshotUpgradeRequest(request);
-        this.registry.track(socket, connection.auth!);
-        connection.auth = undefined; // the socket carries it now (getWsAuth)
+        this.registry.track(socket, handshake.auth!);
         admitToGateway();
         dropErrorGuardOnceHandled(socket);
         return;
       case 'pending':
-        this.firstMessage.await(socket, connection, request, () => {
+        this.firstMessage.await(socket, connection, request, handshake.clientAddress ?? 'unknown', () => {
           admitToGateway();
           dropErrorGuardOnceHandled(socket);
         });
         return;
       case 'refused': {
-        const refusal = connection.refusal!;
+        const refusal = handshake.refusal!;
         const { closeCode, closeReason } = WS_AUTH_ERROR_TABLE[refusal.code];
         closeUnauthenticated(this.auditor, socket, 'refused', closeCode, closeReason, refusal.code);
         return;

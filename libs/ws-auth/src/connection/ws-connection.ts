@@ -22,17 +22,11 @@ export type ConnectionDecision =
  */
 export class WsConnection {
   /**
-   * The offered subprotocols, read once by the inspect step. Dropped when
-   * the socket exists: they may spell the token.
+   * What the steps before the `101` find and decide; dropped once the socket
+   * exists, since an idle socket pays for every field it keeps (and the
+   * offer may spell the token).
    */
-  offered?: OfferedProtocols;
-  decision?: ConnectionDecision;
-  /** Why it was refused (`decision` `refused`). */
-  refusal?: WsAuthError;
-  /** Where it comes from, for limits per client (`clientAddressOf`); read by the decide step. */
-  clientAddress?: string;
-  /** The principal decided at the handshake, until the socket carries it. */
-  auth?: WsAuthInfo;
+  handshake: HandshakeState | undefined = new HandshakeState();
   /**
    * What the socket keeps of its upgrade request, without credentials, for
    * the verifiers that run again at an in-band refresh.
@@ -49,6 +43,19 @@ export class WsConnection {
   get path(): string {
     return this.policy.gateway.path;
   }
+}
+
+/** The part of a connection record that lives only until the socket exists. */
+export class HandshakeState {
+  /** The offered subprotocols, read once by the inspect step. */
+  offered: OfferedProtocols | undefined = undefined;
+  decision: ConnectionDecision | undefined = undefined;
+  /** Why it was refused (`decision` `refused`). */
+  refusal: WsAuthError | undefined = undefined;
+  /** Where it comes from, for limits per client (`clientAddressOf`); read by the decide step. */
+  clientAddress: string | undefined = undefined;
+  /** The principal decided at the handshake, until the socket carries it. */
+  auth: WsAuthInfo | undefined = undefined;
 }
 
 // Weak maps: nothing outlives the request or the socket it is keyed by.

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
-import { bindSocket, type WsConnection } from '../connection/ws-connection.js';
+import { bindSocket, HandshakeState, type WsConnection } from '../connection/ws-connection.js';
 import { resolveSource } from '../extractors/credential-sources.js';
 import { parseOfferedProtocols, readsOfferAgainst } from '../extractors/subprotocol.extractor.js';
 import { GatewayPolicyExplorer } from '../gateways/gateway-policy.explorer.js';
@@ -39,7 +39,8 @@ const UPGRADE: HandshakeAnswer = Object.freeze({ upgrade: true });
  *    its principal and admits it to the gateway;
  * 7. track: expiry and revocation, by the session registry.
  *
- * Nothing here knows the transport: `ws` and Socket.IO adapters call the same steps.
+ * Nothing here knows the transport: `WsAuthAdapter` calls these steps, and a
+ * Socket.IO adapter can call the same ones.
  */
 @Injectable()
 export class HandshakePipeline implements OnApplicationBootstrap {
@@ -107,7 +108,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     if (offered.offered.length > this.maxProtocols) {
       throw new WsAuthError('invalid_request', 'Too many subprotocols');
     }
-    connection.offered = offered;
+    connection.handshake!.offered = offered;
   }
 
   /**
@@ -124,7 +125,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
         continue;
       }
       // The offer was read once, by inspect: the built-in protocol source takes its token.
-      const { offered } = connection;
+      const offered = connection.handshake?.offered;
       const credential =
         offered && readsOfferAgainst(source.extract, connection.policy.protocols) ? offered.token : source.extract(request);
       if (credential === null || credential === undefined) {
@@ -147,7 +148,8 @@ export class HandshakePipeline implements OnApplicationBootstrap {
    * asked, as `ws` itself does without `verifyClient`.
    */
   decide(connection: WsConnection, request: IncomingMessage): MaybePromise<HandshakeAnswer> {
-    connection.clientAddress ??= clientAddressOf(request, this.options.clientAddressHeader);
+    const state = connection.handshake!;
+    state.clientAddress ??= clientAddressOf(request, this.options.clientAddressHeader);
     let outcome: MaybePromise<WsAuthInfo>;
     try {
       outcome = this.authenticate(connection, request);
@@ -173,17 +175,22 @@ export class HandshakePipeline implements OnApplicationBootstrap {
 
   /**
    * Step 6, once the transport has a socket: the socket carries the record
-   * from now on. The transport's lifecycle then admits it to the gateway
-   * (with its principal) and the session registry tracks it (step 7).
+   * from now on, and the handshake's state is handed over (none, for a
+   * request that skipped the steps: it is closed as refused). The transport's
+   * lifecycle then admits it to the gateway with its principal, and the
+   * session registry tracks it (step 7).
    */
-  attach(socket: object, connection: WsConnection): void {
-    connection.offered = undefined; // it may spell the token, and is not needed again
+  attach(socket: object, connection: WsConnection): HandshakeState {
+    const state = connection.handshake ?? new HandshakeState();
+    connection.handshake = undefined;
     bindSocket(socket, connection);
+    return state;
   }
 
   private authenticated(connection: WsConnection, auth: WsAuthInfo): HandshakeAnswer {
-    connection.decision = 'authenticated';
-    connection.auth = auth;
+    const state = connection.handshake!;
+    state.decision = 'authenticated';
+    state.auth = auth;
     this.auditor.record({
       type: 'handshake_accepted',
       path: connection.path,
@@ -200,16 +207,17 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     const refusal = WsAuthError.from(error, 'unavailable');
     const { firstMessage, acceptThenClose } = connection.policy.gateway.policy;
     if (refusal.code === 'missing_credential' && firstMessage) {
-      if (!this.firstMessage.acceptsPending(connection.clientAddress ?? 'unknown')) {
+      if (!this.firstMessage.acceptsPending(connection.handshake!.clientAddress ?? 'unknown')) {
         return { upgrade: false, rejection: this.reject(connection, new WsAuthError('unavailable', 'Too many pending sockets')) };
       }
-      connection.decision = 'pending';
+      connection.handshake!.decision = 'pending';
       this.auditor.record({ type: 'handshake_pending', path: connection.path, origin: connection.origin });
       return UPGRADE;
     }
     if (acceptThenClose && refusal.code !== 'origin_not_allowed') {
-      connection.decision = 'refused';
-      connection.refusal = refusal;
+      const state = connection.handshake!;
+      state.decision = 'refused';
+      state.refusal = refusal;
       return UPGRADE; // audited with its close code when the socket is closed
     }
     return { upgrade: false, rejection: this.reject(connection, refusal) };
