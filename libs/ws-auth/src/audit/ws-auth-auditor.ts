@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
-import { connectionOf } from '../connection/ws-connection.js';
+import { connectionOf, type WsConnection } from '../connection/ws-connection.js';
+import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 import type { WsAuthAuditEvent } from './ws-auth-audit-event.interface.js';
 
 type AuditInput = Omit<WsAuthAuditEvent, 'at'>;
@@ -10,14 +11,18 @@ type AuditInput = Omit<WsAuthAuditEvent, 'at'>;
  * Hands every decision to the app's `audit` sink (module option), or, by
  * default, to the `WsAuth` logger: refusals and forced closes at `debug`,
  * unavailability at `warn`. A sink that throws is logged, never allowed to
- * break a handshake.
+ * break a handshake. Every event is also counted by the metrics (when the
+ * `metrics` option is set), so the two never disagree.
  */
 @Injectable()
 export class WsAuthAuditor {
   private readonly logger = new Logger('WsAuth');
   private readonly sink?: (event: WsAuthAuditEvent) => void;
 
-  constructor(@Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions) {
+  constructor(
+    @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
+    private readonly metrics: WsAuthMetrics,
+  ) {
     this.sink = options.audit;
   }
 
@@ -27,7 +32,13 @@ export class WsAuthAuditor {
     this.record({ ...event, path: from?.path ?? '?', origin: from?.origin });
   }
 
-  record(input: AuditInput): void {
+  /** Records a handshake's decision, before the `101`; the metrics time it from the request's arrival. */
+  handshake(connection: WsConnection, event: Omit<AuditInput, 'path' | 'origin'>): void {
+    this.record({ ...event, path: connection.path, origin: connection.origin }, connection.handshake?.startedAt);
+  }
+
+  record(input: AuditInput, startedAt?: number): void {
+    this.metrics.observe(input, startedAt);
     if (!this.sink) {
       this.log(input);
       return;

@@ -15,6 +15,8 @@ import { authReply, MESSAGE_SOURCE, parseAuthFrame } from './in-band-auth.js';
 import { closeUnauthenticated } from './unauthenticated-close.js';
 import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
 import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
+import { SubjectSocketCounter } from '../limits/subject-socket-counter.js';
+import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 
 /**
  * A pending socket (accepted without a credential on a `firstMessage`
@@ -22,7 +24,9 @@ import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
  * token authenticates it, before `timeoutMs` (else 4408). Every other frame,
  * a frame over 16 KiB, or a bad token closes it; while the `auth` frame is
  * judged, any further frame does too. States: pending → judging →
- * authenticated (admitted to the gateway) or closed.
+ * authenticated (admitted to the gateway) or closed. A pending socket holds
+ * no `maxSocketsPerSubject` slot (its subject is not known yet); its `auth`
+ * takes one, and an `auth` past the limit closes it with 4429.
  */
 @Injectable()
 export class FirstMessageAuthentication {
@@ -37,6 +41,8 @@ export class FirstMessageAuthentication {
     private readonly registry: WsSessionRegistry,
     private readonly auditor: WsAuthAuditor,
     @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
+    private readonly sockets: SubjectSocketCounter,
+    private readonly metrics: WsAuthMetrics,
   ) {
     this.maxPending = options.maxPendingSockets;
     this.timeoutMs = options.firstMessageTimeoutMs;
@@ -54,6 +60,8 @@ export class FirstMessageAuthentication {
     this.pendingDeadlines.schedule(socket, Date.now() + timeoutMs);
     const restorePayloadCap = capPayload(socket, MAX_PENDING_FRAME_BYTES);
     let judging = false;
+    let pending = true;
+    this.metrics.pendingOpened(connection.path);
 
     const onMessage = (data: Buffer, isBinary: boolean) => {
       if (data.length > MAX_PENDING_FRAME_BYTES) {
@@ -73,6 +81,9 @@ export class FirstMessageAuthentication {
           if (socket.readyState !== socket.OPEN) {
             return;
           }
+          if (!this.sockets.take(connection, auth.subject, request.socket)) {
+            return finish('too_many_connections', WsCloseCode.TooManyConnections, CloseReason.tooManyConnections);
+          }
           finish();
           restorePayloadCap();
           connection.request = snapshotUpgradeRequest(request);
@@ -91,6 +102,10 @@ export class FirstMessageAuthentication {
       socket.off('message', onMessage);
       socket.off('error', onOversize);
       this.pendingDeadlines.cancel(socket);
+      if (pending) {
+        pending = false;
+        this.metrics.pendingClosed(connection.path);
+      }
       if (why !== undefined) {
         closeUnauthenticated(this.auditor, socket, why, code!, text!);
       }

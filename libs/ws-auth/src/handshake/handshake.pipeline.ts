@@ -18,6 +18,8 @@ import { isPromise, type MaybePromise } from '../maybe-promise.js';
 import { normalizePath } from '../gateways/normalize-path.js';
 import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
 import { CredentialJudge } from './credential-judge.js';
+import { SubjectSocketCounter } from '../limits/subject-socket-counter.js';
+import { checkSocketLimit } from '../ws-auth-options.resolver.js';
 import type { ResolvedPolicy } from './resolved-policy.js';
 
 /** What the transport answers: upgrade, or refuse with this HTTP answer. */
@@ -33,7 +35,8 @@ const UPGRADE: HandshakeAnswer = Object.freeze({ upgrade: true });
  * 1. inspect: the offered subprotocols, read once, and their caps;
  * 2. extract: the one credential among the gateway's sources (and the Origin);
  * 3. verify, 4. revocation check: `CredentialJudge`;
- * 5. decide: upgrade, pending (first-message gateways), accept-then-close, or reject;
+ * 5. decide: upgrade (within the subject's `maxSocketsPerSubject`), pending
+ *    (first-message gateways), accept-then-close, or reject;
  * 6. attach: the socket carries the record; the transport's lifecycle gives it
  *    its principal and admits it to the gateway;
  * 7. track: expiry and revocation, by the session registry.
@@ -55,6 +58,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     private readonly judge: CredentialJudge,
     private readonly auditor: WsAuthAuditor,
     private readonly firstMessage: FirstMessageAuthentication,
+    private readonly sockets: SubjectSocketCounter,
   ) {
     this.realm = options.realm;
     this.allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins);
@@ -74,7 +78,9 @@ export class HandshakePipeline implements OnApplicationBootstrap {
       // The ticket source needs the TicketService, which only DI can give.
       spec === 'ticket' ? ticketSource(this.tickets) : resolveSource(spec, protocols),
     );
-    return { gateway, protocols, sources };
+    const maxSocketsPerSubject = gateway.policy.maxSocketsPerSubject ?? this.options.maxSocketsPerSubject;
+    checkSocketLimit(gateway.policy.maxSocketsPerSubject, `${gateway.name}'s maxSocketsPerSubject`);
+    return { gateway, protocols, sources, maxSocketsPerSubject };
   }
 
   /**
@@ -154,18 +160,18 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     }
     if (isPromise(outcome)) {
       return outcome.then(
-        (auth) => this.authenticated(connection, auth),
+        (auth) => this.authenticated(connection, auth, request),
         (error: unknown) => this.refused(connection, error),
       );
     }
-    return this.authenticated(connection, outcome);
+    return this.authenticated(connection, outcome, request);
   }
 
   /** A refusal answered before the `101`, audited; for step 1's throws and step 5's rejections. */
   reject(connection: WsConnection, error: unknown): HandshakeRejection {
     const refusal = WsAuthError.from(error, 'unavailable');
     const rejection = handshakeRejection(refusal, this.realm);
-    this.auditor.record({ type: 'handshake_refused', path: connection.path, origin: connection.origin, code: refusal.code, status: rejection.status });
+    this.auditor.handshake(connection, { type: 'handshake_refused', code: refusal.code, status: rejection.status });
     return rejection;
   }
 
@@ -183,14 +189,19 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     return state;
   }
 
-  private authenticated(connection: WsConnection, auth: WsAuthInfo): HandshakeAnswer {
+  /**
+   * The subject's slot is taken in the same synchronous step as the check, so
+   * concurrent handshakes of one subject cannot both take the last one.
+   */
+  private authenticated(connection: WsConnection, auth: WsAuthInfo, request: IncomingMessage): HandshakeAnswer {
+    if (!this.sockets.take(connection, auth.subject, request.socket)) {
+      return this.refused(connection, new WsAuthError('too_many_connections'));
+    }
     const state = connection.handshake!;
     state.decision = 'authenticated';
     state.auth = auth;
-    this.auditor.record({
+    this.auditor.handshake(connection, {
       type: 'handshake_accepted',
-      path: connection.path,
-      origin: connection.origin,
       subject: auth.subject,
       sessionId: auth.sessionId,
       source: auth.source,
@@ -207,7 +218,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
         return { upgrade: false, rejection: this.reject(connection, new WsAuthError('unavailable', 'Too many pending sockets')) };
       }
       connection.handshake!.decision = 'pending';
-      this.auditor.record({ type: 'handshake_pending', path: connection.path, origin: connection.origin });
+      this.auditor.handshake(connection, { type: 'handshake_pending' });
       return UPGRADE;
     }
     if (acceptThenClose && refusal.code !== 'origin_not_allowed') {

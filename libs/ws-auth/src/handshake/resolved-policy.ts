@@ -7,4 +7,6 @@ export interface ResolvedPolicy {
   readonly sources: readonly WsCredentialSource[];
   /** The subprotocols the gateway speaks besides `access_token`. */
   readonly protocols: readonly string[];
+  /** The gateway's `maxSocketsPerSubject`, else the module's; `undefined`: no limit. */
+  readonly maxSocketsPerSubject: number | undefined;
 }

@@ -7,6 +7,8 @@ import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from '../ws-auth.constants.js'
 import { getWsAuth, setWsAuth } from '../ws-auth.state.js';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
 import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
+import { connectionOf } from '../connection/ws-connection.js';
+import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import { revokes, type SessionEvent } from './session-event.js';
@@ -43,6 +45,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
     private readonly auditor: WsAuthAuditor,
     @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
+    private readonly metrics: WsAuthMetrics,
   ) {
     this.hintBeforeMs = options.sessions.expiringHintSec * 1000;
     const registry = this;
@@ -74,6 +77,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     this.index(socket, auth);
     this.schedule(socket, auth);
     socket.on('close', this.untrackOnClose);
+    this.metrics.socketOpened(gatewayOf(socket));
     // A revocation heard while this socket was being authenticated.
     if (this.heard.isRevoked(auth)) {
       this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
@@ -93,6 +97,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
 
   /** Applies a session event from any instance to this instance's sockets. */
   apply(event: SessionEvent): void {
+    this.metrics.received(event);
     if (event.type === 'revoke-session' || event.type === 'revoke-subject') {
       void this.heard.publish(event);
     }
@@ -127,6 +132,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
       this.unindex(socket, auth);
     }
     this.deadlines.cancel(socket);
+    this.metrics.socketClosed(gatewayOf(socket));
   }
 
   /** Schedules the socket's hint; its expiry follows when the hint is due. */
@@ -195,6 +201,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     }
   }
 }
+
+/** The gateway path a socket was opened on, as the metrics label it. */
+const gatewayOf = (socket: WebSocket): string => connectionOf(socket)?.path ?? '?';
 
 export function close(socket: WebSocket, code: number, reason: string): void {
   if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
