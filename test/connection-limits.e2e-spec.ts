@@ -33,8 +33,8 @@ class BarrierVerifier implements WsTokenVerifier {
 
   constructor(private readonly inner: JwtVerifier) {}
 
-  async verify(token: string, request: Parameters<WsTokenVerifier['verify']>[1]): Promise<WsVerifiedToken | null> {
-    const verified = await this.inner.verify(token, request);
+  async verify(token: string): Promise<WsVerifiedToken | null> {
+    const verified = await this.inner.verify(token);
     if (this.size > 0) {
       await new Promise<void>((release) => {
         this.waiting.push(release);

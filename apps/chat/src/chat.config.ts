@@ -12,6 +12,8 @@ export interface ChatConfig {
   authTimeoutMs: number;
   allowedOrigins: string[];
   redisUrl?: string;
+  /** Open sockets one `sub` may hold on this instance (`MAX_SOCKETS_PER_USER`). */
+  maxSocketsPerUser: number;
   /** An OpenID Connect issuer whose access tokens are accepted beside our own (`OIDC_ISSUER`, `OIDC_AUDIENCE`). */
   oidc?: OidcIssuerConfig;
 }
@@ -47,6 +49,7 @@ export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig
       ? env.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
       : [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
     redisUrl: env.REDIS_URL || undefined,
+    maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1),
     oidc: oidcIssuer(env),
   };
 }
