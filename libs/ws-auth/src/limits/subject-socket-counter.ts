@@ -20,12 +20,27 @@ import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
 @Injectable()
 export class SubjectSocketCounter {
   private readonly held = new Map<string, number>();
+  /** The connection each transport socket holds a slot for. */
+  private readonly byTransport = new WeakMap<EventEmitter, WsConnection>();
+  /**
+   * One close listener for every transport socket (`this` is the socket),
+   * as the session registry does: a closure per socket is heap per idle socket.
+   */
+  private readonly releaseOnClose: (this: EventEmitter) => void;
   private enabled?: boolean;
 
   constructor(
     @Inject(WS_AUTH_OPTIONS) private readonly options: ResolvedWsAuthOptions,
     private readonly explorer: GatewayPolicyExplorer,
-  ) {}
+  ) {
+    const counter = this;
+    this.releaseOnClose = function (this: EventEmitter) {
+      const connection = counter.byTransport.get(this);
+      if (connection) {
+        counter.release(connection);
+      }
+    };
+  }
 
   /** Whether any limit is set, on the module or on a gateway: then every authenticated socket counts. */
   get counting(): boolean {
@@ -56,7 +71,8 @@ export class SubjectSocketCounter {
     }
     this.held.set(subject, held + 1);
     connection.slot = subject;
-    transport.once('close', () => this.release(connection));
+    this.byTransport.set(transport, connection);
+    transport.on('close', this.releaseOnClose);
     return true;
   }
 
