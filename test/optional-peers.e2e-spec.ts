@@ -28,6 +28,6 @@ describe('prom-client as an optional peer', () => {
   });
 
   it('is asked for, by name, when the metrics option is set', () => {
-    expect(lines).toContain('with metrics: failed: WsAuthModule metrics needs the optional peer "prom-client": npm install prom-client');
+    expect(lines).toContain('with metrics: failed: ws-auth: WsAuthModule metrics needs the optional peer "prom-client": npm install prom-client');
   });
 });

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
 
 // The library is a CommonJS build, where `require` is this module's own; only
 // this repository's tests run these sources as ESM, from the repository's root.
@@ -14,7 +15,7 @@ export function loadOptionalPeer<T>(name: string, feature: string): T {
     return load(name) as T;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-      throw new Error(`${feature} needs the optional peer "${name}": npm install ${name}`, { cause: error });
+      throw new WsAuthConfigurationError(`${feature} needs the optional peer "${name}": npm install ${name}`, { cause: error });
     }
     throw error;
   }

@@ -22,9 +22,12 @@ const OUTCOMES: Partial<Record<WsAuthAuditEvent['type'], string>> = {
 @Injectable()
 export class WsAuthMetrics {
   private readonly series?: WsAuthSeries;
+  /** Whether anything is counted: callers skip even finding a label when not. */
+  readonly enabled: boolean;
 
   constructor(@Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions) {
     this.series = options.metrics ? createWsAuthSeries(options.metrics) : undefined;
+    this.enabled = this.series !== undefined;
   }
 
   /** Counts one audit event; `startedAt` (`performance.now()` at the request) times a handshake's decision. */

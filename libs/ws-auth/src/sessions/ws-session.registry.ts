@@ -77,7 +77,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     this.index(socket, auth);
     this.schedule(socket, auth);
     socket.on('close', this.untrackOnClose);
-    this.metrics.socketOpened(gatewayOf(socket));
+    if (this.metrics.enabled) {
+      this.metrics.socketOpened(gatewayOf(socket));
+    }
     // A revocation heard while this socket was being authenticated.
     if (this.heard.isRevoked(auth)) {
       this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
@@ -132,7 +134,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
       this.unindex(socket, auth);
     }
     this.deadlines.cancel(socket);
-    this.metrics.socketClosed(gatewayOf(socket));
+    if (this.metrics.enabled) {
+      this.metrics.socketClosed(gatewayOf(socket));
+    }
   }
 
   /** Schedules the socket's hint; its expiry follows when the hint is due. */
