@@ -41,7 +41,8 @@ const UPGRADE: HandshakeAnswer = Object.freeze({ upgrade: true });
  *    its principal and admits it to the gateway;
  * 7. track: expiry and revocation, by the session registry.
  *
- * Nothing here knows the transport: `ws` and Socket.IO adapters call the same steps.
+ * Nothing here knows the transport: `WsAuthAdapter` calls these steps, and a
+ * Socket.IO adapter can call the same ones.
  */
 @Injectable()
 export class HandshakePipeline implements OnApplicationBootstrap {
