@@ -191,5 +191,14 @@ describe('maxSocketsPerSubject option', () => {
       startTestApp({ gateways: [SecureGateway], auth: { verifiers: [new JwtVerifier({ secret: SECRET })], maxSocketsPerSubject: limit } }),
     ).rejects.toThrow('maxSocketsPerSubject must be a whole number, at least 1');
   });
+
+  it("refuses a gateway's own limit of 0 at the bootstrap, naming the gateway", async () => {
+    @WsAuth({ sources: ['header'], maxSocketsPerSubject: 0 })
+    @WebSocketGateway({ path: '/none' })
+    class NoSocketGateway {}
+    await expect(startTestApp({ gateways: [NoSocketGateway], auth: { verifiers: [new JwtVerifier({ secret: SECRET })] } })).rejects.toThrow(
+      /NoSocketGateway's maxSocketsPerSubject must be a whole number, at least 1/,
+    );
+  });
 });
 
