@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
@@ -150,9 +151,12 @@ export class HandshakePipeline implements OnApplicationBootstrap {
   /**
    * Step 5: runs steps 2 to 4 and decides. Never throws: every refusal is an
    * answer. Answers in the same tick when nothing outside the process is
-   * asked, as `ws` itself does without `verifyClient`.
+   * asked, as `ws` itself does without `verifyClient`. `transport` emits
+   * `close` when the connection ends, which gives its `maxSocketsPerSubject`
+   * slot back: the upgrade request's TCP socket for `ws`; a transport whose
+   * connection outlives one TCP socket (Engine.IO long-polling) passes its own.
    */
-  decide(connection: WsConnection, request: IncomingMessage): MaybePromise<HandshakeAnswer> {
+  decide(connection: WsConnection, request: IncomingMessage, transport: EventEmitter = request.socket): MaybePromise<HandshakeAnswer> {
     let outcome: MaybePromise<WsAuthInfo>;
     try {
       outcome = this.authenticate(connection, request);
@@ -161,11 +165,11 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     }
     if (isPromise(outcome)) {
       return outcome.then(
-        (auth) => this.authenticated(connection, auth, request),
+        (auth) => this.authenticated(connection, auth, transport),
         (error: unknown) => this.refused(connection, error),
       );
     }
-    return this.authenticated(connection, outcome, request);
+    return this.authenticated(connection, outcome, transport);
   }
 
   /** A refusal answered before the `101`, audited; for step 1's throws and step 5's rejections. */
@@ -194,8 +198,8 @@ export class HandshakePipeline implements OnApplicationBootstrap {
    * The subject's slot is taken in the same synchronous step as the check, so
    * concurrent handshakes of one subject cannot both take the last one.
    */
-  private authenticated(connection: WsConnection, auth: WsAuthInfo, request: IncomingMessage): HandshakeAnswer {
-    if (!this.sockets.take(connection, auth.subject, request.socket)) {
+  private authenticated(connection: WsConnection, auth: WsAuthInfo, transport: EventEmitter): HandshakeAnswer {
+    if (!this.sockets.take(connection, auth.subject, transport)) {
       return this.refused(connection, new WsAuthError('too_many_connections'));
     }
     const state = connection.handshake!;
