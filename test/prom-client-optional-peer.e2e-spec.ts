@@ -16,7 +16,7 @@ describe('prom-client as an optional peer', () => {
     execFileSync('npm', ['run', 'build:lib'], { cwd: root, stdio: 'pipe' });
     const output = execFileSync(
       process.execPath,
-      [join(root, 'test', 'fixtures', 'optional-peers', 'without-prom-client.cjs'), join(root, 'libs', 'ws-auth', 'dist', 'cjs', 'index.js')],
+      [join(root, 'test', 'fixtures', 'without-prom-client.cjs'), join(root, 'libs', 'ws-auth', 'dist', 'cjs', 'index.js')],
       { cwd: root, encoding: 'utf8' },
     );
     lines = output.trim().split('\n');
