@@ -22,6 +22,13 @@ const AUTH_TIMEOUT_MS = 10_000;
 const PENDING_FLOOD = 1200; // past the cap
 const OTHER_FLOOD = 1800; // refused /chat upgrades: no credential, junk, forged JWTs
 const IN_FLIGHT = 200;
+/**
+ * Pending sockets are also capped per client address (100 by default): the
+ * pending floods come from this many loopback addresses, so that together
+ * they reach the total cap while none reaches its own.
+ */
+const FLOOD_ADDRESSES = 12;
+const floodAddress = (i: number) => `127.0.1.${1 + (i % FLOOD_ADDRESSES)}`;
 const MB = 1024 * 1024;
 
 /** `global.gc` when jest runs with --expose-gc; otherwise the flag is set now and gc taken from a fresh context. */
@@ -59,10 +66,11 @@ interface RawAnswer {
 /**
  * Sends an upgrade request by hand and never answers anything afterwards: the
  * peer a flood is made of, which also ignores the server's close frame.
+ * `from`: the loopback source address (Linux routes all of 127/8 to lo).
  */
-function rawUpgrade(port: number, path: string, headers: string[] = []): Promise<RawAnswer> {
+function rawUpgrade(port: number, path: string, headers: string[] = [], from = '127.0.0.1'): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect(port, '127.0.0.1');
+    const socket = tcpConnect({ port, host: '127.0.0.1', localAddress: from });
     let buffer = Buffer.alloc(0);
     let answered = false;
     let resolveClose: (code: number | null) => void = () => undefined;
@@ -182,8 +190,8 @@ describe('flood: 3,000 unauthenticated upgrades and pending sockets beside legit
     // The flood: pending /feed sockets past the cap, held open by peers that never speak...
     let openPending = 0;
     let mostPendingAtOnce = 0;
-    const pendingFlood = pool(PENDING_FLOOD, IN_FLIGHT, async () => {
-      const answer = await rawUpgrade(port, '/feed');
+    const pendingFlood = pool(PENDING_FLOOD, IN_FLIGHT, async (i) => {
+      const answer = await rawUpgrade(port, '/feed', [], floodAddress(i));
       if (answer.status === 101) {
         mostPendingAtOnce = Math.max(mostPendingAtOnce, ++openPending);
         void answer.closeCode.then(() => openPending--);
@@ -231,8 +239,8 @@ describe('flood: 3,000 unauthenticated upgrades and pending sockets beside legit
 
   it('pending peers that send junk at once (4401 frees their slot) and ignore the close frame: every one admitted and closed, then let go of', async () => {
     const baseline = await connections();
-    const answers = await pool(1500, IN_FLIGHT, async () => {
-      const answer = await rawUpgrade(port, '/feed');
+    const answers = await pool(1500, IN_FLIGHT, async (i) => {
+      const answer = await rawUpgrade(port, '/feed', [], floodAddress(i));
       answer.socket?.write(maskedTextFrame('junk'));
       return { status: answer.status, code: await answer.closeCode, socket: answer.socket };
     });

@@ -9,3 +9,6 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 
 /** Injection token of the app's ioredis client, or `null` without `REDIS_URL`. */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+/** CONTRACT.md: a frame larger than this from an authenticated socket closes it with 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024;

@@ -14,6 +14,7 @@ describe('resolveWsAuthOptions', () => {
       maxProtocols: 16,
       verifyTimeoutMs: 1000,
       maxPendingSockets: 1000,
+      maxPendingSocketsPerAddress: 100,
       firstMessageTimeoutMs: 5000,
       sessions: { expiringHintSec: 60 },
       tickets: { ttlSec: 30 },

@@ -5,6 +5,7 @@ import {
   DEFAULT_EXPIRING_HINT_SEC,
   DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_SOCKETS,
+  DEFAULT_MAX_PENDING_SOCKETS_PER_ADDRESS,
   DEFAULT_MAX_PROTOCOLS,
   DEFAULT_MAX_TOKEN_LENGTH,
   DEFAULT_REALM,
@@ -29,6 +30,7 @@ export interface ResolvedWsAuthOptions
   readonly maxProtocols: number;
   readonly verifyTimeoutMs: number;
   readonly maxPendingSockets: number;
+  readonly maxPendingSocketsPerAddress: number;
   readonly firstMessageTimeoutMs: number;
   readonly sessions: { readonly store?: SessionStore; readonly expiringHintSec: number };
   readonly tickets: Readonly<WsTicketOptions> & { readonly ttlSec: number };
@@ -68,6 +70,7 @@ export function resolveWsAuthOptions(options: WsAuthModuleOptions): ResolvedWsAu
     maxProtocols: options.maxProtocols ?? DEFAULT_MAX_PROTOCOLS,
     verifyTimeoutMs: options.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
     maxPendingSockets: options.maxPendingSockets ?? DEFAULT_MAX_PENDING_SOCKETS,
+    maxPendingSocketsPerAddress: options.maxPendingSocketsPerAddress ?? DEFAULT_MAX_PENDING_SOCKETS_PER_ADDRESS,
     firstMessageTimeoutMs: options.firstMessageTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
     sessions: Object.freeze({ ...options.sessions, expiringHintSec: options.sessions?.expiringHintSec ?? DEFAULT_EXPIRING_HINT_SEC }),
     tickets: Object.freeze({ ...options.tickets, ttlSec }),

@@ -11,7 +11,7 @@ import { HandshakePipeline, type HandshakeAnswer } from './handshake/handshake.p
 import type { HandshakeRejection } from './handshake/handshake-rejection.js';
 import type { ResolvedPolicy } from './handshake/resolved-policy.js';
 import { WsConnectionLifecycle } from './connection/ws-connection.lifecycle.js';
-import { AUTH_EVENT } from './ws-auth.constants.js';
+import { AUTH_EVENT, DEFAULT_MAX_PAYLOAD_BYTES } from './ws-auth.constants.js';
 import { getWsAuth } from './ws-auth.state.js';
 import { isPromise, type MaybePromise } from './maybe-promise.js';
 import { WsAuthConfigurationError } from './ws-auth-configuration.error.js';
@@ -61,6 +61,7 @@ export class WsAuthAdapter extends WsAdapter {
       return super.create(port, options);
     }
     const server: GuardedServer = super.create(port, {
+      maxPayload: DEFAULT_MAX_PAYLOAD_BYTES,
       ...options,
       verifyClient: (info: VerifyClientInfo, callback: VerifyClientCallback) => this.verifyHandshake(info.req, policy, callback),
       // Never let ws echo the first offered protocol: it may be the token.

@@ -34,7 +34,15 @@ export const WS_AUTH_SESSION_STORE = Symbol('WS_AUTH_SESSION_STORE');
 /** Defaults of first-message authentication (`@WsAuth({ firstMessage: true })`). */
 export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_PENDING_SOCKETS = 1000;
+export const DEFAULT_MAX_PENDING_SOCKETS_PER_ADDRESS = 100;
 export const MAX_PENDING_FRAME_BYTES = 16 * 1024;
+
+/**
+ * `ws`'s `maxPayload` for guarded gateways that set none: `ws`'s own default
+ * (100 MiB) lets one authenticated client make the server buffer that much
+ * per frame. A gateway's own `maxPayload` option replaces it.
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 /** The event of in-band authentication, first-message or refresh. */
 export const AUTH_EVENT = 'auth';

@@ -2,11 +2,11 @@ import { ConnectedSocket, MessageBody, OnGatewayDisconnect, SubscribeMessage, We
 import { WsAuth, WsAuthInfo } from 'nestjs-ws-auth';
 import type { WebSocket } from 'ws';
 import { roomOf, textOf } from './chat-messages.js';
-import { CHAT_PATH } from '../chat.constants.js';
+import { CHAT_PATH, MAX_FRAME_BYTES } from '../chat.constants.js';
 import { RoomsService } from './rooms.service.js';
 
 @WsAuth({ sources: ['ticket', 'header', 'protocol'] })
-@WebSocketGateway({ path: CHAT_PATH })
+@WebSocketGateway({ path: CHAT_PATH, maxPayload: MAX_FRAME_BYTES })
 export class ChatGateway implements OnGatewayDisconnect {
   constructor(private readonly rooms: RoomsService) {}
 

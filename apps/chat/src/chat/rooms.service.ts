@@ -5,6 +5,12 @@ import type { WebSocket } from 'ws';
 import { REDIS_CLIENT } from '../chat.constants.js';
 
 const CHANNEL = 'chat:rooms';
+/**
+ * A member whose socket already holds this much unsent data (it does not
+ * read) misses what is said until it catches up: otherwise every frame said
+ * in its rooms would wait in this process's memory for it.
+ */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 interface RoomFrame {
   origin: string;
@@ -100,7 +106,7 @@ export class RoomsService implements OnModuleDestroy {
 
   private deliver(room: string, frame: string): void {
     for (const member of this.rooms.get(room) ?? []) {
-      if (member.readyState === member.OPEN) {
+      if (member.readyState === member.OPEN && member.bufferedAmount <= MAX_BUFFERED_BYTES) {
         member.send(frame);
       }
     }

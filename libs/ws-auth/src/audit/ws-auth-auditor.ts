@@ -4,20 +4,27 @@ import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
 import { connectionOf, type WsConnection } from '../connection/ws-connection.js';
 import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 import type { WsAuthAuditEvent } from './ws-auth-audit-event.interface.js';
+import { LogBudget } from './log-budget.js';
+import { quoteForLog } from './log-text.js';
+
+/** Lines per second the default log writes about refusals and forced closes. */
+const AUDIT_LINES_PER_SECOND = 100;
 
 type AuditInput = Omit<WsAuthAuditEvent, 'at'>;
 
 /**
  * Hands every decision to the app's `audit` sink (module option), or, by
  * default, to the `WsAuth` logger: refusals and forced closes at `debug`,
- * unavailability at `warn`. A sink that throws is logged, never allowed to
- * break a handshake. Every event is also counted by the metrics (when the
- * `metrics` option is set), so the two never disagree.
+ * unavailability at `warn`, each line bounded in length and the lines in
+ * number per second. A sink that throws is logged, never allowed to break a
+ * handshake. Every event is also counted by the metrics (when the `metrics`
+ * option is set), so the two never disagree.
  */
 @Injectable()
 export class WsAuthAuditor {
   private readonly logger = new Logger('WsAuth');
   private readonly sink?: (event: WsAuthAuditEvent) => void;
+  private readonly budget = new LogBudget(AUDIT_LINES_PER_SECOND);
 
   constructor(
     @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
@@ -54,11 +61,16 @@ export class WsAuthAuditor {
     if (event.type === 'handshake_accepted' || event.type === 'socket_authenticated' || event.type === 'socket_refreshed' || event.type === 'handshake_pending') {
       return; // the happy path is the app's to log, through an audit sink
     }
+    const { allowed, dropped } = this.budget.take();
+    if (!allowed) {
+      return;
+    }
     const what = event.type === 'handshake_refused' ? `Handshake refused on ${event.path}: ${event.code}` : `Socket closed on ${event.path}: ${event.reason}`;
-    // JSON-quoted: the Origin is the client's text, and must not forge log lines.
-    const origin = event.origin === undefined ? '' : ` origin=${JSON.stringify(event.origin)}`;
-    const subject = event.subject === undefined ? '' : ` sub=${JSON.stringify(event.subject)}`;
-    const line = `${what}${subject}${origin}`;
+    // Quoted and cut: the Origin is the client's text, and must neither forge log lines nor fill the log.
+    const origin = event.origin === undefined ? '' : ` origin=${quoteForLog(event.origin)}`;
+    const subject = event.subject === undefined ? '' : ` sub=${quoteForLog(event.subject)}`;
+    const skipped = dropped === 0 ? '' : ` (${dropped} earlier lines not logged: over ${AUDIT_LINES_PER_SECOND} a second)`;
+    const line = `${what}${subject}${origin}${skipped}`;
     if (event.code === 'unavailable' || event.reason === 'unavailable') {
       this.logger.warn(line);
     } else {

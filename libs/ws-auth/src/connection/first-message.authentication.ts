@@ -12,6 +12,7 @@ import { WsAuthError } from '../ws-auth.errors.js';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { DeadlineWheel } from '../sessions/deadline-wheel.js';
 import { authReply, MESSAGE_SOURCE, parseAuthFrame } from './in-band-auth.js';
+import { PendingSockets } from './pending-sockets.js';
 import { closeUnauthenticated } from './unauthenticated-close.js';
 import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
 import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
@@ -33,7 +34,7 @@ export class FirstMessageAuthentication {
   private readonly pendingDeadlines = new DeadlineWheel<WebSocket>((socket) =>
     closeUnauthenticated(this.auditor, socket, 'auth_timeout', WsCloseCode.AuthTimeout, CloseReason.timeout),
   );
-  private readonly maxPending: number;
+  private readonly pending: PendingSockets;
   private readonly timeoutMs: number;
 
   constructor(
@@ -44,23 +45,27 @@ export class FirstMessageAuthentication {
     private readonly sockets: SubjectSocketCounter,
     private readonly metrics: WsAuthMetrics,
   ) {
-    this.maxPending = options.maxPendingSockets;
+    this.pending = new PendingSockets(options.maxPendingSockets, options.maxPendingSocketsPerAddress);
     this.timeoutMs = options.firstMessageTimeoutMs;
   }
 
-  /** Whether one more pending socket fits under `maxPendingSockets`. */
-  acceptsPending(): boolean {
-    return this.pendingDeadlines.size < this.maxPending;
+  /** Whether one more pending socket from that address fits under `maxPendingSockets` and `maxPendingSocketsPerAddress`. */
+  acceptsPending(clientAddress: string): boolean {
+    return this.pending.fits(clientAddress);
   }
 
-  /** Holds a pending socket until its `auth` frame; `admit` runs once it is authenticated. */
-  await(socket: WebSocket, connection: WsConnection, request: IncomingMessage, admit: () => void): void {
+  /**
+   * Holds a pending socket until its `auth` frame, counted for its client
+   * address until then; `admit` runs once it is authenticated.
+   */
+  await(socket: WebSocket, connection: WsConnection, request: IncomingMessage, clientAddress: string, admit: () => void): void {
     const { firstMessage } = connection.policy.gateway.policy;
     const timeoutMs = (typeof firstMessage === 'object' && firstMessage.timeoutMs) || this.timeoutMs;
     this.pendingDeadlines.schedule(socket, Date.now() + timeoutMs);
+    this.pending.add(clientAddress);
+    let counted = true;
     const restorePayloadCap = capPayload(socket, MAX_PENDING_FRAME_BYTES);
     let judging = false;
-    let pending = true;
     this.metrics.pendingOpened(connection.path);
 
     const onMessage = (data: Buffer, isBinary: boolean) => {
@@ -102,8 +107,9 @@ export class FirstMessageAuthentication {
       socket.off('message', onMessage);
       socket.off('error', onOversize);
       this.pendingDeadlines.cancel(socket);
-      if (pending) {
-        pending = false;
+      if (counted) {
+        counted = false;
+        this.pending.remove(clientAddress);
         this.metrics.pendingClosed(connection.path);
       }
       if (why !== undefined) {

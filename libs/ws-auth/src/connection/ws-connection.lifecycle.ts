@@ -47,7 +47,7 @@ export class WsConnectionLifecycle {
         dropErrorGuardOnceHandled(socket);
         return;
       case 'pending':
-        this.firstMessage.await(socket, connection, request, () => {
+        this.firstMessage.await(socket, connection, request, handshake.clientAddress ?? 'unknown', () => {
           admitToGateway();
           dropErrorGuardOnceHandled(socket);
         });

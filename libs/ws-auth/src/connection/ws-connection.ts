@@ -57,6 +57,8 @@ export class HandshakeState {
   decision: ConnectionDecision | undefined = undefined;
   /** Why it was refused (`decision` `refused`). */
   refusal: WsAuthError | undefined = undefined;
+  /** Where it comes from, for limits per client (`clientAddressOf`); read by the decide step. */
+  clientAddress: string | undefined = undefined;
   /** The principal decided at the handshake, until the socket carries it. */
   auth: WsAuthInfo | undefined = undefined;
   /** When the request arrived (`performance.now()`), for the decision-time metric. */

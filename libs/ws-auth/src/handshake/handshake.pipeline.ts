@@ -9,6 +9,7 @@ import { GatewayPolicyExplorer } from '../gateways/gateway-policy.explorer.js';
 import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
 import { FirstMessageAuthentication } from '../connection/first-message.authentication.js';
+import { clientAddressOf } from '../connection/client-address.js';
 import { ticketSource } from '../tickets/ticket.source.js';
 import { TicketService } from '../tickets/ticket.service.js';
 import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
@@ -157,6 +158,8 @@ export class HandshakePipeline implements OnApplicationBootstrap {
    * connection outlives one TCP socket (Engine.IO long-polling) passes its own.
    */
   decide(connection: WsConnection, request: IncomingMessage, transport: EventEmitter = request.socket): MaybePromise<HandshakeAnswer> {
+    const state = connection.handshake!;
+    state.clientAddress ??= clientAddressOf(request, this.options.clientAddressHeader);
     let outcome: MaybePromise<WsAuthInfo>;
     try {
       outcome = this.authenticate(connection, request);
@@ -219,7 +222,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     const refusal = WsAuthError.from(error, 'unavailable');
     const { firstMessage, acceptThenClose } = connection.policy.gateway.policy;
     if (refusal.code === 'missing_credential' && firstMessage) {
-      if (!this.firstMessage.acceptsPending()) {
+      if (!this.firstMessage.acceptsPending(connection.handshake!.clientAddress ?? 'unknown')) {
         return { upgrade: false, rejection: this.reject(connection, new WsAuthError('unavailable', 'Too many pending sockets')) };
       }
       connection.handshake!.decision = 'pending';

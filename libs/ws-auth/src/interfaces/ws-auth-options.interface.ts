@@ -59,6 +59,20 @@ export interface WsAuthModuleOptions extends WsAuthPolicy {
   verifyTimeoutMs?: number;
   /** Unauthenticated (pending) sockets allowed at once; past it, handshakes get 503. Default 1000. */
   maxPendingSockets?: number;
+  /**
+   * Pending sockets one client address may hold at once, so that one client
+   * cannot take every pending slot; past it, that address's handshakes
+   * without a credential get 503 and other addresses are not affected. Default 100.
+   */
+  maxPendingSocketsPerAddress?: number;
+  /**
+   * Where the client address of those limits comes from: by default the TCP
+   * peer's. Behind a reverse proxy every client shares the proxy's address;
+   * name the header your proxy sets (`x-forwarded-for`: its last entry is
+   * used, the one your proxy appended; `x-real-ip`). Only with a proxy you
+   * control in front: a client can send any header itself.
+   */
+  clientAddressHeader?: string;
   /** How long a pending socket may wait before its `auth` frame; then 4408. Default 5000 ms. */
   firstMessageTimeoutMs?: number;
   sessions?: {

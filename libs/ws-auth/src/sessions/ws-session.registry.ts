@@ -10,10 +10,15 @@ import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.j
 import { connectionOf } from '../connection/ws-connection.js';
 import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 import { DeadlineWheel } from './deadline-wheel.js';
-import { MemorySessionStore } from './memory-session.store.js';
+import { KnownRevocations } from './known-revocations.js';
 import { revokes, type SessionEvent } from './session-event.js';
 import type { SessionStore } from './session-store.interface.js';
 import { SocketIndex } from './socket-index.js';
+
+/** How soon a revocation lookup that failed during a resync is asked again. */
+const RECHECK_RETRY_MS = 250;
+/** How many revocation lookups a resync has in flight at once. */
+const RECHECK_BATCH = 64;
 
 /**
  * The authenticated sockets of this instance, indexed by login session and by
@@ -32,7 +37,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
    */
   private readonly deadlines = new DeadlineWheel<WebSocket>((socket) => this.onDeadline(socket));
   /** Revocations this instance has heard of, for sockets that open just after one. */
-  private readonly heard = new MemorySessionStore();
+  private readonly heard = new KnownRevocations();
   private readonly hintBeforeMs: number;
   /**
    * One close listener for every socket (`this` is the socket): a closure
@@ -40,6 +45,8 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
    * `close` is emitted once, so `on` does what `once` did.
    */
   private readonly untrackOnClose: (this: WebSocket) => void;
+  /** Counts resyncs, so a newer one stops an older one still retrying. */
+  private recheckGeneration = 0;
 
   constructor(
     @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
@@ -62,6 +69,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.recheckGeneration++;
     this.deadlines.clear();
     await this.store.close?.();
   }
@@ -73,17 +81,12 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
 
   /** Starts watching an authenticated socket until it closes. */
   track(socket: WebSocket, auth: WsAuthInfo): void {
-    setWsAuth(socket, auth);
-    this.index(socket, auth);
-    this.schedule(socket, auth);
     socket.on('close', this.untrackOnClose);
-    if (this.metrics.enabled) {
+    // A socket already closed never emits the `close` that would count it out.
+    if (this.metrics.enabled && socket.readyState !== socket.CLOSED) {
       this.metrics.socketOpened(gatewayOf(socket));
     }
-    // A revocation heard while this socket was being authenticated.
-    if (this.heard.isRevoked(auth)) {
-      this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
-    }
+    this.follow(socket, auth);
   }
 
   /** Moves a socket to a refreshed credential: new deadline, maybe a new session. */
@@ -92,16 +95,34 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     if (previous) {
       this.unindex(socket, previous);
     }
+    this.follow(socket, auth);
+  }
+
+  /**
+   * What tracking at the handshake and after a refresh share. A socket whose
+   * `close` already ran (its refresh was judged while it went away) is not
+   * indexed again: nothing would ever remove it. A revocation this instance
+   * heard while the credential was judged (its session's sockets were looked
+   * up before this one joined it) closes the socket now.
+   */
+  private follow(socket: WebSocket, auth: WsAuthInfo): void {
     setWsAuth(socket, auth);
+    if (socket.readyState === socket.CLOSED) {
+      this.deadlines.cancel(socket);
+      return;
+    }
     this.index(socket, auth);
     this.schedule(socket, auth);
+    if (this.heard.isRevoked(auth)) {
+      this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
+    }
   }
 
   /** Applies a session event from any instance to this instance's sockets. */
   apply(event: SessionEvent): void {
     this.metrics.received(event);
     if (event.type === 'revoke-session' || event.type === 'revoke-subject') {
-      void this.heard.publish(event);
+      this.heard.add(event);
     }
     const sockets =
       event.type === 'revoke-session' || event.type === 'disconnect-session'
@@ -170,24 +191,33 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** After missed events (a pub/sub reconnection), asks the store about every socket. */
+  /**
+   * After events may have been missed (the store lost and regained Redis),
+   * asks the store about every socket. A lookup that fails is not an answer:
+   * that socket is asked again, a little later, until the store answers or
+   * the socket closes. A newer resync replaces a running one.
+   */
   private async recheckAll(): Promise<void> {
-    for (const sockets of this.bySubject.groups()) {
-      for (const socket of sockets) {
-        const auth = getWsAuth(socket);
-        if (auth && (await this.revokedInStore(auth))) {
-          this.closeFor(socket, 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
-        }
+    const generation = ++this.recheckGeneration;
+    let waiting = [...this.bySubject.groups()].flat();
+    while (waiting.length > 0 && generation === this.recheckGeneration) {
+      const unanswered: WebSocket[] = [];
+      // A few lookups at a time: thousands of sockets neither wait in one line nor flood Redis at once.
+      for (let start = 0; start < waiting.length; start += RECHECK_BATCH) {
+        const batch = waiting.slice(start, start + RECHECK_BATCH).filter((socket) => socket.readyState === socket.OPEN);
+        const answers = await Promise.allSettled(batch.map(async (socket) => this.store.isRevoked(getWsAuth(socket)!)));
+        answers.forEach((answer, i) => {
+          if (answer.status === 'rejected') {
+            unanswered.push(batch[i]);
+          } else if (answer.value) {
+            this.closeFor(batch[i], 'revoked', WsCloseCode.Forbidden, CloseReason.revoked);
+          }
+        });
       }
-    }
-  }
-
-  /** Asked of sockets already admitted: a store that cannot answer leaves them open, rather than closing every socket on a Redis blip. */
-  private async revokedInStore(auth: WsAuthInfo): Promise<boolean> {
-    try {
-      return await this.store.isRevoked(auth);
-    } catch {
-      return false;
+      waiting = unanswered;
+      if (waiting.length > 0) {
+        await new Promise<void>((resolve) => setTimeout(resolve, RECHECK_RETRY_MS).unref());
+      }
     }
   }
 

@@ -14,6 +14,11 @@ export const WS_AUTH_REDIS_OPTIONS: Readonly<RedisOptions> = {
   enableOfflineQueue: false,
   // Bounds a command sent to a Redis that has stopped answering.
   commandTimeout: 1000,
+  // A timed-out command stays in ioredis's queue, so on a link that lost it
+  // (a partition that swallowed bytes) each later reply would be matched to
+  // the command before it. A connection that sent a command and hears
+  // nothing this long is replaced instead.
+  socketTimeout: 1500,
   // A command caught by a dropped connection fails instead of being retried
   // across 20 reconnections.
   maxRetriesPerRequest: 1,
