@@ -10,6 +10,8 @@ import type { WsAuthModuleOptions } from '../../libs/ws-auth/src/interfaces/ws-a
 import type { SessionStore } from '../../libs/ws-auth/src/sessions/session-store.interface.js';
 import type { FirstMessageAuthentication } from '../../libs/ws-auth/src/connection/first-message.authentication.js';
 import type { TicketService } from '../../libs/ws-auth/src/tickets/ticket.service.js';
+import { SubjectSocketCounter } from '../../libs/ws-auth/src/limits/subject-socket-counter.js';
+import { WsAuthMetrics } from '../../libs/ws-auth/src/metrics/ws-auth-metrics.js';
 import { resolveWsAuthOptions } from '../../libs/ws-auth/src/ws-auth-options.resolver.js';
 import type { MaybePromise } from '../../libs/ws-auth/src/maybe-promise.js';
 import type { WsAuthInfo } from '../../libs/ws-auth/src/interfaces/ws-auth-info.interface.js';
@@ -18,7 +20,9 @@ import type { WsAuthInfo } from '../../libs/ws-auth/src/interfaces/ws-auth-info.
 export function handshakePipeline(options: WsAuthModuleOptions, sessions: SessionStore, explorer: GatewayPolicyExplorer, tickets: TicketService): HandshakePipeline {
   const resolved = resolveWsAuthOptions(options);
   const firstMessage = { acceptsPending: () => true } as unknown as FirstMessageAuthentication;
-  return new HandshakePipeline(resolved, explorer, tickets, new CredentialJudge(resolved, sessions), new WsAuthAuditor(resolved), firstMessage);
+  const auditor = new WsAuthAuditor(resolved, new WsAuthMetrics(resolved));
+  const sockets = new SubjectSocketCounter(resolved, explorer);
+  return new HandshakePipeline(resolved, explorer, tickets, new CredentialJudge(resolved, sessions), auditor, firstMessage, sockets);
 }
 
 /** As the adapter does: the connection record, the inspect step, then extract, verify and revocation check. */

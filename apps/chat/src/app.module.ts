@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import {
   IssuerVerifier,
   JwtVerifier,
@@ -14,7 +15,8 @@ import { AuthService } from './auth/auth.service.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { UsersService } from './auth/users.service.js';
 import type { ChatConfig } from './chat.config.js';
-import { CHAT_CONFIG, REDIS_CLIENT } from './chat.constants.js';
+import { CHAT_CONFIG, METRICS_REGISTRY, REDIS_CLIENT } from './chat.constants.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { ChatGateway } from './chat/chat.gateway.js';
 import { FeedGateway } from './feed/feed.gateway.js';
 import { RoomsService } from './chat/rooms.service.js';
@@ -32,6 +34,9 @@ export class AppModule {
     // Built here, not in the factory: a bad issuer setting stops the start
     // with its own error before Nest boots.
     const verifiers = chatVerifiers(config);
+    // One registry per app, not prom-client's global one: several apps in one
+    // process (the tests) would register the same series twice.
+    const metrics = new Registry();
     return {
       module: AppModule,
       imports: [
@@ -43,6 +48,8 @@ export class AppModule {
           useFactory: (redis: Redis | null) => ({
             allowedOrigins: config.allowedOrigins,
             firstMessageTimeoutMs: config.authTimeoutMs,
+            maxSocketsPerSubject: config.maxSocketsPerUser,
+            metrics: { registry: metrics },
             verifiers,
             tickets: {
               ttlSec: config.ticketTtlSec,
@@ -52,9 +59,10 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [AuthController],
+      controllers: [AuthController, MetricsController],
       providers: [
         { provide: CHAT_CONFIG, useValue: config },
+        { provide: METRICS_REGISTRY, useValue: metrics },
         UsersService,
         AuthService,
         LoginThrottle,

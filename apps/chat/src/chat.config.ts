@@ -14,6 +14,8 @@ export interface ChatConfig {
   redisUrl?: string;
   /** `ws` (plain WebSocket gateways) or `socket.io` (the same chat over Socket.IO 4), from `WS_TRANSPORT`. */
   transport: ChatTransport;
+  /** Open sockets one `sub` may hold on this instance (`MAX_SOCKETS_PER_USER`). */
+  maxSocketsPerUser: number;
   /** An OpenID Connect issuer whose access tokens are accepted beside our own (`OIDC_ISSUER`, `OIDC_AUDIENCE`). */
   oidc?: OidcIssuerConfig;
 }
@@ -52,6 +54,7 @@ export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig
       : [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
     redisUrl: env.REDIS_URL || undefined,
     transport: transport(env),
+    maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1),
     oidc: oidcIssuer(env),
   };
 }

@@ -4,6 +4,9 @@ export const CHAT_CONFIG = Symbol('CHAT_CONFIG');
 /** The path of the chat gateway, which tickets minted by `POST /auth/ticket` are bound to. */
 export const CHAT_PATH = '/chat';
 
+/** Injection token of the app's prom-client `Registry`, which `GET /metrics` serves. */
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+
 /** Injection token of the app's ioredis client, or `null` without `REDIS_URL`. */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 

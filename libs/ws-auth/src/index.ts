@@ -42,6 +42,8 @@ export type {
   WsAuthOptionsFactory,
   WsAuthPolicy,
   WsTicketOptions,
+  WsAuthMetricsOptions,
+  WsAuthMetricsRegistry,
 } from './interfaces/ws-auth-options.interface.js';
 export type { ResolvedWsAuthOptions } from './ws-auth-options.resolver.js';
 export type { JwtClaims } from './verifiers/claims.js';

@@ -14,6 +14,7 @@ describe('WS_AUTH_ERROR_TABLE', () => {
       insufficient_scope: [403, 'error', 4403],
       origin_not_allowed: [403, 'none', 4403],
       unavailable: [503, 'none', 1013],
+      too_many_connections: [429, 'none', 4429],
     });
   });
 

@@ -33,4 +33,13 @@ export const WS_AUTH_ERROR_TABLE: Readonly<Record<WsAuthErrorCode, WsAuthErrorAn
     closeCode: WsCloseCode.TryAgainLater,
     closeReason: CloseReason.unavailable,
   },
+  too_many_connections: {
+    status: 429,
+    challenge: 'none',
+    // A slot frees only when one of the subject's sockets closes; a client
+    // that comes back at once would mostly be refused again.
+    retryAfterSec: 5,
+    closeCode: WsCloseCode.TooManyConnections,
+    closeReason: CloseReason.tooManyConnections,
+  },
 });

@@ -54,6 +54,7 @@ export function resolveWsAuthOptions(options: WsAuthModuleOptions): ResolvedWsAu
       throw new WsAuthConfigurationError(`allowed origin "${origin}" is not an origin (scheme://host[:port], no path)`);
     }
   }
+  checkSocketLimit(options.maxSocketsPerSubject, 'maxSocketsPerSubject');
   const ttlSec = options.tickets?.ttlSec ?? DEFAULT_TICKET_TTL_SEC;
   if (!Number.isInteger(ttlSec) || ttlSec < 1) {
     throw new WsAuthConfigurationError('tickets.ttlSec must be a whole number of seconds, at least 1');
@@ -74,4 +75,11 @@ export function resolveWsAuthOptions(options: WsAuthModuleOptions): ResolvedWsAu
     sessions: Object.freeze({ ...options.sessions, expiringHintSec: options.sessions?.expiringHintSec ?? DEFAULT_EXPIRING_HINT_SEC }),
     tickets: Object.freeze({ ...options.tickets, ttlSec }),
   }) as ResolvedWsAuthOptions;
+}
+
+/** A socket limit is a whole number, at least 1 (a gateway that takes no socket is a gateway to remove). */
+export function checkSocketLimit(limit: number | undefined, where: string): void {
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new WsAuthConfigurationError(`${where} must be a whole number, at least 1`);
+  }
 }

@@ -8,6 +8,12 @@ export const WsCloseCode = {
   AuthTimeout: 4408,
   /** A malformed credential request, closed after an accepted upgrade (`acceptThenClose`). */
   BadRequest: 4400,
+  /**
+   * The subject already holds its `maxSocketsPerSubject` sockets: an `auth`
+   * event that would authenticate one more. 4000 + the HTTP status a
+   * handshake gets for it (429), as 4401, 4403 and 4408 are.
+   */
+  TooManyConnections: 4429,
   /** RFC 6455: a frame larger than allowed (pending sockets: 16 KiB). */
   MessageTooBig: 1009,
   /** RFC 6455: try again later; a store or issuer could not judge the credential. */
@@ -24,4 +30,5 @@ export const CloseReason = {
   badRequest: 'Bad request',
   tooBig: 'Frame too large',
   unavailable: 'Try again later',
+  tooManyConnections: 'Too many connections',
 } as const;

@@ -14,7 +14,9 @@ export type WsAuthErrorCode =
   /** The `Origin` header is not on the allowlist. */
   | 'origin_not_allowed'
   /** A store or issuer the decision needs could not answer in time. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The subject already holds `maxSocketsPerSubject` sockets on this instance. */
+  | 'too_many_connections';
 
 /**
  * The one error type of the library. Its message is always generic and never
@@ -52,4 +54,5 @@ const defaultMessages: Record<WsAuthErrorCode, string> = {
   insufficient_scope: 'The credential lacks a required scope',
   origin_not_allowed: 'The origin is not allowed',
   unavailable: 'The credential cannot be judged right now',
+  too_many_connections: 'Too many connections for this subject',
 };

@@ -15,6 +15,8 @@ import { WsSessionRegistry } from './sessions/ws-session.registry.js';
 import { WsSessionService } from './sessions/ws-session.service.js';
 import { WS_AUTH_MODULE_OPTIONS, WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from './ws-auth.constants.js';
 import { TicketService } from './tickets/ticket.service.js';
+import { WsAuthMetrics } from './metrics/ws-auth-metrics.js';
+import { SubjectSocketCounter } from './limits/subject-socket-counter.js';
 
 /**
  * Global module: import it once in the root module and serve the gateways
@@ -63,8 +65,10 @@ export class WsAuthModule {
           useFactory: (options: ResolvedWsAuthOptions) => options.sessions.store ?? new MemorySessionStore(),
           inject: [WS_AUTH_OPTIONS],
         },
+        WsAuthMetrics,
         WsAuthAuditor,
         GatewayPolicyExplorer,
+        SubjectSocketCounter,
         CredentialJudge,
         HandshakePipeline,
         WsAuthenticator,

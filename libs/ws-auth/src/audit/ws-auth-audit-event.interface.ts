@@ -9,7 +9,9 @@ export type WsAuthCloseReason =
   | 'subject_changed'
   | 'auth_timeout'
   | 'frame_too_large'
-  | 'unavailable';
+  | 'unavailable'
+  /** A pending socket's `auth` would have opened one socket too many for its subject. */
+  | 'too_many_connections';
 
 /**
  * One thing the library decided about a connection, for an app's audit log.

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
-import { connectionOf } from '../connection/ws-connection.js';
+import { connectionOf, type WsConnection } from '../connection/ws-connection.js';
+import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 import type { WsAuthAuditEvent } from './ws-auth-audit-event.interface.js';
 import { LogBudget } from './log-budget.js';
 import { quoteForLog } from './log-text.js';
@@ -16,7 +17,8 @@ type AuditInput = Omit<WsAuthAuditEvent, 'at'>;
  * default, to the `WsAuth` logger: refusals and forced closes at `debug`,
  * unavailability at `warn`, each line bounded in length and the lines in
  * number per second. A sink that throws is logged, never allowed to break a
- * handshake.
+ * handshake. Every event is also counted by the metrics (when the `metrics`
+ * option is set), so the two never disagree.
  */
 @Injectable()
 export class WsAuthAuditor {
@@ -24,7 +26,10 @@ export class WsAuthAuditor {
   private readonly sink?: (event: WsAuthAuditEvent) => void;
   private readonly budget = new LogBudget(AUDIT_LINES_PER_SECOND);
 
-  constructor(@Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions) {
+  constructor(
+    @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
+    private readonly metrics: WsAuthMetrics,
+  ) {
     this.sink = options.audit;
   }
 
@@ -34,7 +39,13 @@ export class WsAuthAuditor {
     this.record({ ...event, path: from?.path ?? '?', origin: from?.origin });
   }
 
-  record(input: AuditInput): void {
+  /** Records a handshake's decision, before the `101`; the metrics time it from the request's arrival. */
+  handshake(connection: WsConnection, event: Omit<AuditInput, 'path' | 'origin'>): void {
+    this.record({ ...event, path: connection.path, origin: connection.origin }, connection.handshake?.startedAt);
+  }
+
+  record(input: AuditInput, startedAt?: number): void {
+    this.metrics.observe(input, startedAt);
     if (!this.sink) {
       this.log(input);
       return;

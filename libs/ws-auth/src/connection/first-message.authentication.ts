@@ -16,6 +16,8 @@ import { PendingSockets } from './pending-sockets.js';
 import { closeUnauthenticated } from './unauthenticated-close.js';
 import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
 import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
+import { SubjectSocketCounter } from '../limits/subject-socket-counter.js';
+import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 
 /**
  * A pending socket (accepted without a credential on a `firstMessage`
@@ -23,7 +25,9 @@ import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
  * token authenticates it, before `timeoutMs` (else 4408). Every other frame,
  * a frame over 16 KiB, or a bad token closes it; while the `auth` frame is
  * judged, any further frame does too. States: pending → judging →
- * authenticated (admitted to the gateway) or closed.
+ * authenticated (admitted to the gateway) or closed. A pending socket holds
+ * no `maxSocketsPerSubject` slot (its subject is not known yet); its `auth`
+ * takes one, and an `auth` past the limit closes it with 4429.
  */
 @Injectable()
 export class FirstMessageAuthentication {
@@ -38,6 +42,8 @@ export class FirstMessageAuthentication {
     private readonly registry: WsSessionRegistry,
     private readonly auditor: WsAuthAuditor,
     @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
+    private readonly sockets: SubjectSocketCounter,
+    private readonly metrics: WsAuthMetrics,
   ) {
     this.pending = new PendingSockets(options.maxPendingSockets, options.maxPendingSocketsPerAddress);
     this.timeoutMs = options.firstMessageTimeoutMs;
@@ -60,6 +66,7 @@ export class FirstMessageAuthentication {
     let counted = true;
     const restorePayloadCap = capPayload(socket, MAX_PENDING_FRAME_BYTES);
     let judging = false;
+    this.metrics.pendingOpened(connection.path);
 
     const onMessage = (data: Buffer, isBinary: boolean) => {
       if (data.length > MAX_PENDING_FRAME_BYTES) {
@@ -78,6 +85,9 @@ export class FirstMessageAuthentication {
         (auth) => {
           if (socket.readyState !== socket.OPEN) {
             return;
+          }
+          if (!this.sockets.take(connection, auth.subject, request.socket)) {
+            return finish('too_many_connections', WsCloseCode.TooManyConnections, CloseReason.tooManyConnections);
           }
           finish();
           restorePayloadCap();
@@ -100,6 +110,7 @@ export class FirstMessageAuthentication {
       if (counted) {
         counted = false;
         this.pending.remove(clientAddress);
+        this.metrics.pendingClosed(connection.path);
       }
       if (why !== undefined) {
         closeUnauthenticated(this.auditor, socket, why, code!, text!);

@@ -32,6 +32,11 @@ export class WsConnection {
    * the verifiers that run again at an in-band refresh.
    */
   request?: IncomingMessage;
+  /**
+   * The subject whose `maxSocketsPerSubject` slot this connection holds,
+   * until its transport socket closes; unset while no limit is configured.
+   */
+  slot?: string;
 
   constructor(
     /** The gateway's resolved policy; its `gateway.path` is the connection's path. */
@@ -56,6 +61,8 @@ export class HandshakeState {
   clientAddress: string | undefined = undefined;
   /** The principal decided at the handshake, until the socket carries it. */
   auth: WsAuthInfo | undefined = undefined;
+  /** When the request arrived (`performance.now()`), for the decision-time metric. */
+  readonly startedAt = performance.now();
 }
 
 // Weak maps: nothing outlives the request or the socket it is keyed by.

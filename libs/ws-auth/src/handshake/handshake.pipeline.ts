@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
@@ -20,6 +21,8 @@ import { normalizePath } from '../gateways/normalize-path.js';
 import { handshakeRejection, type HandshakeRejection } from './handshake-rejection.js';
 import { CredentialJudge } from './credential-judge.js';
 import { WS_SOCKET_TRANSPORT, type SocketTransport } from '../connection/socket-transport.js';
+import { SubjectSocketCounter } from '../limits/subject-socket-counter.js';
+import { checkSocketLimit } from '../ws-auth-options.resolver.js';
 import type { ResolvedPolicy } from './resolved-policy.js';
 
 /** What the transport answers: upgrade, or refuse with this HTTP answer. */
@@ -35,7 +38,8 @@ const UPGRADE: HandshakeAnswer = Object.freeze({ upgrade: true });
  * 1. inspect: the offered subprotocols, read once, and their caps;
  * 2. extract: the one credential among the gateway's sources (and the Origin);
  * 3. verify, 4. revocation check: `CredentialJudge`;
- * 5. decide: upgrade, pending (first-message gateways), accept-then-close, or reject;
+ * 5. decide: upgrade (within the subject's `maxSocketsPerSubject`), pending
+ *    (first-message gateways), accept-then-close, or reject;
  * 6. attach: the socket carries the record; the transport's lifecycle gives it
  *    its principal and admits it to the gateway;
  * 7. track: expiry and revocation, by the session registry.
@@ -58,6 +62,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     private readonly judge: CredentialJudge,
     private readonly auditor: WsAuthAuditor,
     private readonly firstMessage: FirstMessageAuthentication,
+    private readonly sockets: SubjectSocketCounter,
   ) {
     this.realm = options.realm;
     this.allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins);
@@ -80,7 +85,9 @@ export class HandshakePipeline implements OnApplicationBootstrap {
       // The ticket source needs the TicketService, which only DI can give.
       spec === 'ticket' ? ticketSource(this.tickets) : resolveSource(spec, protocols),
     );
-    return { gateway, protocols, sources, transport };
+    const maxSocketsPerSubject = gateway.policy.maxSocketsPerSubject ?? this.options.maxSocketsPerSubject;
+    checkSocketLimit(gateway.policy.maxSocketsPerSubject, `${gateway.name}'s maxSocketsPerSubject`);
+    return { gateway, protocols, sources, maxSocketsPerSubject, transport };
   }
 
   /**
@@ -149,9 +156,12 @@ export class HandshakePipeline implements OnApplicationBootstrap {
   /**
    * Step 5: runs steps 2 to 4 and decides. Never throws: every refusal is an
    * answer. Answers in the same tick when nothing outside the process is
-   * asked, as `ws` itself does without `verifyClient`.
+   * asked, as `ws` itself does without `verifyClient`. `transport` emits
+   * `close` when the connection ends, which gives its `maxSocketsPerSubject`
+   * slot back: the upgrade request's TCP socket for `ws`; a transport whose
+   * connection outlives one TCP socket (Engine.IO long-polling) passes its own.
    */
-  decide(connection: WsConnection, request: IncomingMessage): MaybePromise<HandshakeAnswer> {
+  decide(connection: WsConnection, request: IncomingMessage, transport: EventEmitter = request.socket): MaybePromise<HandshakeAnswer> {
     const state = connection.handshake!;
     state.clientAddress ??= clientAddressOf(request, this.options.clientAddressHeader);
     let outcome: MaybePromise<WsAuthInfo>;
@@ -162,11 +172,11 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     }
     if (isPromise(outcome)) {
       return outcome.then(
-        (auth) => this.authenticated(connection, auth),
+        (auth) => this.authenticated(connection, auth, transport),
         (error: unknown) => this.refused(connection, error),
       );
     }
-    return this.authenticated(connection, outcome);
+    return this.authenticated(connection, outcome, transport);
   }
 
   /** A refusal answered before the `101`, audited; for step 1's throws and step 5's rejections. */
@@ -199,14 +209,19 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     return state;
   }
 
-  private authenticated(connection: WsConnection, auth: WsAuthInfo): HandshakeAnswer {
+  /**
+   * The subject's slot is taken in the same synchronous step as the check, so
+   * concurrent handshakes of one subject cannot both take the last one.
+   */
+  private authenticated(connection: WsConnection, auth: WsAuthInfo, transport: EventEmitter): HandshakeAnswer {
+    if (!this.sockets.take(connection, auth.subject, transport)) {
+      return this.refused(connection, new WsAuthError('too_many_connections'));
+    }
     const state = connection.handshake!;
     state.decision = 'authenticated';
     state.auth = auth;
-    this.auditor.record({
+    this.auditor.handshake(connection, {
       type: 'handshake_accepted',
-      path: connection.path,
-      origin: connection.origin,
       subject: auth.subject,
       sessionId: auth.sessionId,
       source: auth.source,
@@ -225,7 +240,7 @@ export class HandshakePipeline implements OnApplicationBootstrap {
         return { upgrade: false, rejection: this.reject(connection, tooMany) };
       }
       connection.handshake!.decision = 'pending';
-      this.auditor.record({ type: 'handshake_pending', path: connection.path, origin: connection.origin });
+      this.auditor.handshake(connection, { type: 'handshake_pending' });
       return UPGRADE;
     }
     if (acceptThenClose && refusal.code !== 'origin_not_allowed') {

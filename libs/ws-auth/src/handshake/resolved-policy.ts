@@ -10,4 +10,6 @@ export interface ResolvedPolicy {
   readonly protocols: readonly string[];
   /** How the registry and the lifecycle reach the gateway's sockets. */
   readonly transport: SocketTransport;
+  /** The gateway's `maxSocketsPerSubject`, else the module's; `undefined`: no limit. */
+  readonly maxSocketsPerSubject: number | undefined;
 }

@@ -30,6 +30,14 @@ export interface WsAuthPolicy {
    * reaches the gateway. A foreign Origin is still refused with 403.
    */
   acceptThenClose?: boolean;
+  /**
+   * Open sockets one subject (`sub`) may hold on this instance, counted over
+   * every authenticated gateway; the limit of the gateway being opened
+   * decides. The handshake past it gets `429` with `Retry-After` (a pending
+   * socket's `auth` past it: close `4429`). Unset: no limit. Per instance:
+   * several instances each allow this many.
+   */
+  maxSocketsPerSubject?: number;
 }
 
 export interface WsAuthModuleOptions extends WsAuthPolicy {
@@ -81,10 +89,35 @@ export interface WsAuthModuleOptions extends WsAuthPolicy {
    */
   audit?: (event: WsAuthAuditEvent) => void;
   /**
+   * Prometheus metrics of what the library decides (handshakes, open and
+   * pending sockets, forced closes, decision time, revocations), through
+   * `prom-client`, an optional peer loaded only when this is set. Unset: no
+   * metrics, and prom-client is never loaded.
+   */
+  metrics?: WsAuthMetricsOptions;
+  /**
    * Connection tickets (`TicketService`, the `ticket` source). Setting it,
    * even to `{}`, makes `ticket` a default source.
    */
   tickets?: WsTicketOptions;
+}
+
+export interface WsAuthMetricsOptions {
+  /**
+   * The prom-client `Registry` to register the series on (the one your
+   * `/metrics` endpoint serves, e.g. `@willsoto/nestjs-prometheus`'s).
+   * Default: prom-client's global `register`.
+   */
+  registry?: WsAuthMetricsRegistry;
+}
+
+/**
+ * What the library needs of a prom-client `Registry`, spelled out so that
+ * the library's types do not need prom-client installed.
+ */
+export interface WsAuthMetricsRegistry {
+  registerMetric(metric: any): void;
+  getSingleMetric(name: string): unknown;
 }
 
 export interface WsTicketOptions {

@@ -6,6 +6,8 @@ import { WS_AUTH_OPTIONS, WS_AUTH_SESSION_STORE } from '../ws-auth.constants.js'
 import { getWsAuth, setWsAuth } from '../ws-auth.state.js';
 import { WsAuthAuditor } from '../audit/ws-auth-auditor.js';
 import type { WsAuthCloseReason } from '../audit/ws-auth-audit-event.interface.js';
+import { connectionOf } from '../connection/ws-connection.js';
+import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { KnownRevocations } from './known-revocations.js';
 import { revokes, type SessionEvent } from './session-event.js';
@@ -53,6 +55,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
     private readonly auditor: WsAuthAuditor,
     @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
+    private readonly metrics: WsAuthMetrics,
   ) {
     this.hintBeforeMs = options.sessions.expiringHintSec * 1000;
     const registry = this;
@@ -81,7 +84,12 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
 
   /** Starts watching an authenticated socket until it closes. */
   track(socket: TrackedSocket, auth: WsAuthInfo): void {
-    transportOf(socket).onClose(socket, this.untrackOnClose);
+    const transport = transportOf(socket);
+    transport.onClose(socket, this.untrackOnClose);
+    // A socket already closed never emits the `close` that would count it out.
+    if (this.metrics.enabled && transport.isOpen(socket)) {
+      this.metrics.socketOpened(gatewayOf(socket));
+    }
     this.follow(socket, auth);
   }
 
@@ -117,6 +125,7 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
 
   /** Applies a session event from any instance to this instance's sockets. */
   apply(event: SessionEvent): void {
+    this.metrics.received(event);
     if (event.type === 'revoke-session' || event.type === 'revoke-subject') {
       this.heard.add(event);
     }
@@ -152,6 +161,9 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
       this.unindex(socket, auth);
     }
     this.deadlines.cancel(socket);
+    if (this.metrics.enabled) {
+      this.metrics.socketClosed(gatewayOf(socket));
+    }
   }
 
   /** Schedules the socket's hint; its expiry follows when the hint is due. */
@@ -230,3 +242,6 @@ export class WsSessionRegistry implements OnModuleInit, OnModuleDestroy {
     }
   }
 }
+
+/** The gateway path a socket was opened on, as the metrics label it. */
+const gatewayOf = (socket: TrackedSocket): string => connectionOf(socket)?.path ?? '?';

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WS_AUTH_SESSION_STORE } from '../ws-auth.constants.js';
+import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
+import type { SessionEvent } from './session-event.js';
 import type { SessionStore } from './session-store.interface.js';
 
 /**
@@ -10,14 +12,17 @@ import type { SessionStore } from './session-store.interface.js';
  */
 @Injectable()
 export class WsSessionService {
-  constructor(@Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore) {}
+  constructor(
+    @Inject(WS_AUTH_SESSION_STORE) private readonly store: SessionStore,
+    private readonly metrics: WsAuthMetrics,
+  ) {}
 
   /**
    * Revokes one login session (`sid`). `expiresAt` (epoch ms): when the last
    * token of the session expires; the revocation is forgotten then.
    */
   revokeSession(sessionId: string, expiresAt: number): Promise<void> {
-    return this.store.publish({ type: 'revoke-session', sessionId, expiresAt });
+    return this.publish({ type: 'revoke-session', sessionId, expiresAt });
   }
 
   /**
@@ -27,16 +32,22 @@ export class WsSessionService {
    */
   revokeSubject(subject: string, maxTokenLifetimeSec: number): Promise<void> {
     const revokedAt = Date.now();
-    return this.store.publish({ type: 'revoke-subject', subject, revokedAt, expiresAt: revokedAt + maxTokenLifetimeSec * 1000 });
+    return this.publish({ type: 'revoke-subject', subject, revokedAt, expiresAt: revokedAt + maxTokenLifetimeSec * 1000 });
   }
 
   /** Closes a session's sockets (4403) on every instance, without refusing its tokens. */
   disconnectSession(sessionId: string): Promise<void> {
-    return this.store.publish({ type: 'disconnect-session', sessionId });
+    return this.publish({ type: 'disconnect-session', sessionId });
   }
 
   /** Closes a subject's sockets (4403) on every instance, without refusing its tokens. */
   disconnectSubject(subject: string): Promise<void> {
-    return this.store.publish({ type: 'disconnect-subject', subject });
+    return this.publish({ type: 'disconnect-subject', subject });
+  }
+
+  /** Counted once the store took it: a publish that failed reached no instance. */
+  private async publish(event: SessionEvent): Promise<void> {
+    await this.store.publish(event);
+    this.metrics.published(event);
   }
 }
