@@ -181,7 +181,10 @@ export class HandshakePipeline implements OnApplicationBootstrap {
 
   /** A refusal answered before the `101`, audited; for step 1's throws and step 5's rejections. */
   reject(connection: WsConnection, error: unknown): HandshakeRejection {
-    return this.rejectAt(connection.path, connection.origin, error);
+    const refusal = WsAuthError.from(error, 'unavailable');
+    const rejection = handshakeRejection(refusal, this.realm);
+    this.auditor.handshake(connection, { type: 'handshake_refused', code: refusal.code, status: rejection.status });
+    return rejection;
   }
 
   /**
