@@ -193,7 +193,8 @@ export class WsAuthIoAdapter extends IoAdapter {
       }
       next(connectError(code));
     };
-    const decided = this.pipeline.decide(connection, request);
+    // The Engine.IO connection outlives a long-polling request: its close frees a per-subject slot.
+    const decided = this.pipeline.decide(connection, request, socket.conn);
     if (isPromise(decided)) {
       void decided.then(answer);
     } else {
