@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { startChatApp, type RunningChatApp } from './support/chat-app.js';
-import { eventually } from './support/eventually.js';
+import { startChatApp, untilRedisServes, type RunningChatApp } from './support/chat-app.js';
 import { RedisServer, redisServerAvailable } from './support/redis-server.js';
 
 const describeWithRedis = redisServerAvailable() ? describe : describe.skip;
@@ -71,13 +70,8 @@ describeWithRedis('POST /auth/login throttling across instances sharing Redis', 
     redis = await RedisServer.start();
     a = await startChatApp({ REDIS_URL: redis.url });
     b = await startChatApp({ REDIS_URL: redis.url });
-    // Both instances count in Redis once their clients are connected: a ticket mints on each.
-    const probe: string = (await attempt(a, 'bart', 'eatmyshorts').expect(200)).body.access_token;
-    await eventually(async () => {
-      for (const chat of [a, b]) {
-        await request(chat.http).post('/auth/ticket').set('Authorization', `Bearer ${probe}`).expect(200);
-      }
-    });
+    // Both instances count in Redis once their clients are connected.
+    await untilRedisServes([a, b], (await attempt(a, 'bart', 'eatmyshorts').expect(200)).body.access_token);
   }, 30_000);
   afterAll(async () => {
     await a?.close();

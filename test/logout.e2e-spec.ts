@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type WebSocket from 'ws';
-import { startChatApp, TEST_SECRET, type RunningChatApp } from './support/chat-app.js';
+import { startChatApp, TEST_SECRET, untilRedisServes, type RunningChatApp } from './support/chat-app.js';
 import { eventually } from './support/eventually.js';
 import { RedisServer, redisServerAvailable } from './support/redis-server.js';
 import { ask, closed, connect, exchange, rawUpgrade } from './support/ws-client.js';
@@ -97,12 +97,7 @@ describeWithRedis('two instances sharing Redis: logout and rooms', () => {
     a = await startChatApp({ REDIS_URL: redis.url });
     b = await startChatApp({ REDIS_URL: redis.url });
     // Both instances serve once their Redis clients are connected.
-    const probe = await login(a);
-    await eventually(async () => {
-      for (const chat of [a, b]) {
-        await request(chat.http).post('/auth/ticket').set('Authorization', `Bearer ${probe}`).expect(200);
-      }
-    });
+    await untilRedisServes([a, b], await login(a));
   });
   afterAll(async () => {
     await a?.close();

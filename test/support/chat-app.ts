@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { createChatApp } from '../../apps/chat/src/chat.app.js';
 import { loadChatConfig, type ChatConfig } from '../../apps/chat/src/chat.config.js';
+import request from 'supertest';
+import { eventually } from './eventually.js';
 import { freePort } from './free-port.js';
 import { LogCapture } from './log-capture.js';
 
@@ -35,4 +37,13 @@ export async function startChatApp(env: Record<string, string> = {}): Promise<Ru
     logs,
     close: () => app.close(),
   };
+}
+
+/** Resolves once every instance mints a ticket for `token`: its Redis client is connected and serving. */
+export async function untilRedisServes(instances: RunningChatApp[], token: string): Promise<void> {
+  await eventually(async () => {
+    for (const chat of instances) {
+      await request(chat.http).post('/auth/ticket').set('Authorization', `Bearer ${token}`).expect(200);
+    }
+  });
 }
