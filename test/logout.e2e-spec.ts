@@ -1,7 +1,6 @@
 import request from 'supertest';
 import type WebSocket from 'ws';
 import { startChatApp, TEST_SECRET, untilRedisServes, type RunningChatApp } from './support/chat-app.js';
-import { eventually } from './support/eventually.js';
 import { RedisServer, redisServerAvailable } from './support/redis-server.js';
 import { ask, closed, connect, exchange, rawUpgrade } from './support/ws-client.js';
 
