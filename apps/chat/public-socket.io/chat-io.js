@@ -2,7 +2,8 @@
 // /chat namespace with a fresh ticket in the CONNECT packet's `auth` payload
 // (never in a URL), chat through acknowledgements, refresh the token in band
 // on `auth_expiring`, and show why the server ended the socket.
-const $ = (selector) => document.querySelector(selector);
+import { $, addMessage, addNotice, addRoom } from '/chat-view.js';
+
 const session = { username: '', password: '', token: '', socket: null };
 
 /** POST /auth/login; the demo keeps the password in memory to log in again when the token nears expiry. */
@@ -70,26 +71,6 @@ function backToLogin(reason) {
   $('#chat').hidden = true;
   $('#login').hidden = false;
   $('#login-error').textContent = reason ?? '';
-}
-
-function addRoom(room) {
-  const select = $('#say select');
-  if (![...select.options].some((option) => option.value === room)) {
-    select.add(new Option(room, room, true, true));
-  }
-}
-
-function addMessage(from, text, room) {
-  const item = document.createElement('li');
-  const who = Object.assign(document.createElement('span'), { className: 'from', textContent: `${from}: ` });
-  const where = Object.assign(document.createElement('span'), { className: 'room', textContent: ` #${room}` });
-  item.append(who, document.createTextNode(text), where); // textContent only: messages are never HTML
-  $('#messages').append(item);
-  item.scrollIntoView({ block: 'end' });
-}
-
-function addNotice(text) {
-  $('#messages').append(Object.assign(document.createElement('li'), { className: 'notice', textContent: text }));
 }
 
 $('#login').addEventListener('submit', async (event) => {

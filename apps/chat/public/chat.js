@@ -1,8 +1,8 @@
 // The chat page: log in, open /chat with a fresh ticket (or the token as a
 // subprotocol), chat, refresh the token in band, and show why a socket closed.
 import { WsAuthClient, WsAuthUnauthorizedError } from '/js/ws-auth-client.js';
+import { $, addMessage, addNotice, addRoom } from '/chat-view.js';
 
-const $ = (selector) => document.querySelector(selector);
 const session = { username: '', password: '', token: '', client: null };
 
 /** POST /auth/login; the demo keeps the password in memory to log in again when the token nears expiry. */
@@ -81,26 +81,6 @@ function backToLogin(reason) {
   $('#chat').hidden = true;
   $('#login').hidden = false;
   $('#login-error').textContent = reason ?? '';
-}
-
-function addRoom(room) {
-  const select = $('#say select');
-  if (![...select.options].some((option) => option.value === room)) {
-    select.add(new Option(room, room, true, true));
-  }
-}
-
-function addMessage(from, text, room) {
-  const item = document.createElement('li');
-  const who = Object.assign(document.createElement('span'), { className: 'from', textContent: `${from}: ` });
-  const where = Object.assign(document.createElement('span'), { className: 'room', textContent: ` #${room}` });
-  item.append(who, document.createTextNode(text), where); // textContent only: messages are never HTML
-  $('#messages').append(item);
-  item.scrollIntoView({ block: 'end' });
-}
-
-function addNotice(text) {
-  $('#messages').append(Object.assign(document.createElement('li'), { className: 'notice', textContent: text }));
 }
 
 $('#login').addEventListener('submit', async (event) => {
