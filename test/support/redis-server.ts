@@ -33,7 +33,13 @@ export function redisServerAvailable(): boolean {
 export class RedisServer {
   private process?: ChildProcess;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** More `redis-server` arguments, for every start (a cluster node's `--cluster-enabled yes`, ...). */
+    private readonly extraArgs: readonly string[] = [],
+    /** Its working directory: where a cluster node keeps its `nodes.conf` across restarts. */
+    private readonly dir: string = tmpdir(),
+  ) {}
 
   /** `redis://127.0.0.1:PORT` */
   get url(): string {
@@ -50,6 +56,11 @@ export class RedisServer {
     return server;
   }
 
+  /** A server that is not started yet, on the given port, with more arguments and a directory of its own. */
+  static on(port: number, extraArgs: readonly string[], dir: string): RedisServer {
+    return new RedisServer(port, extraArgs, dir);
+  }
+
   /** Starts (again) on the same port, with nothing persisted: a restarted Redis is an empty one. */
   async start(): Promise<void> {
     if (this.process) {
@@ -57,7 +68,7 @@ export class RedisServer {
     }
     const child = spawn(
       BINARY,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.process = child;
