@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { connect as tcpConnect, createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
@@ -303,6 +304,35 @@ describeWithRedis('the Redis stores on a real Redis Cluster', () => {
     await expect(closing).resolves.toEqual({ code: 4403, reason: 'Session revoked' });
     process.stdout.write(`measured: blackholed link to the revocations master healed -> 4403 on the cut-off instance after ${Date.now() - healedAt} ms\n`);
   }, 40_000);
+
+  it('a client whose every seed is down at start does not stop the app: the stores answer unavailable, and serve once a seed answers', async () => {
+    const port = await freePort();
+    const client = createRedisClusterClient(`127.0.0.1:${port}`);
+    const tickets = new RedisTicketStore(client);
+    const sessions = new RedisSessionStore({ client });
+    const codeOf = (work: () => Promise<unknown>) => work().then(() => 'answered', (error: unknown) => (error instanceof WsAuthError ? error.code : String(error)));
+    let seed: Server | undefined;
+    try {
+      await sleep(500); // a few failed attempts
+      expect(await codeOf(() => tickets.put('seedless', { principal: {}, subject: 'maggie', scopes: [], notAfter: Date.now() + 30_000 }, 30_000))).toBe('unavailable');
+      expect(await codeOf(async () => sessions.isRevoked({ subject: 'maggie', sessionId: 'seedless' }))).toBe('unavailable');
+      // The seed appears (a forwarder to a real node): the client finds the cluster by itself.
+      seed = createServer((socket) => {
+        const upstream = tcpConnect(cluster.nodes[0].port, '127.0.0.1');
+        socket.pipe(upstream).pipe(socket);
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      });
+      await new Promise<void>((resolve) => seed!.listen(port, '127.0.0.1', resolve));
+      await eventually(() => tickets.put('seedless', { principal: {}, subject: 'maggie', scopes: [], notAfter: Date.now() + 30_000 }, 30_000), 10_000);
+      await expect(tickets.take('seedless')).resolves.toMatchObject({ subject: 'maggie' });
+      await expect(sessions.isRevoked({ subject: 'maggie', sessionId: 'seedless' })).resolves.toBe(false);
+    } finally {
+      await sessions.close();
+      client.disconnect();
+      seed?.close();
+    }
+  });
 
   it('logs outages without an address, and no credential', () => {
     const lines = instances.flatMap((each) => each.logs.lines);
