@@ -52,4 +52,4 @@ export { TicketService, type IssuedTicket, type TicketBindings } from './tickets
 export type { TicketStore, TicketRecord } from './tickets/ticket-store.interface.js';
 export { MemoryTicketStore, type MemoryTicketStoreOptions } from './tickets/memory-ticket.store.js';
 export { RedisTicketStore, type RedisTicketStoreOptions } from './tickets/redis-ticket.store.js';
-export { createRedisClient, WS_AUTH_REDIS_OPTIONS } from './tickets/redis-client.js';
+export { createRedisClient, createRedisClusterClient, WS_AUTH_REDIS_OPTIONS } from './tickets/redis-client.js';

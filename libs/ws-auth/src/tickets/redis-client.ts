@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /**
  * What a Redis client on the handshake path needs. ioredis's defaults are
@@ -46,6 +46,46 @@ const load: NodeJS.Require = typeof require === 'function' ? require : createReq
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
   const { Redis: RedisClient } = load('ioredis') as typeof import('ioredis');
   const client = new RedisClient(url, { ...WS_AUTH_REDIS_OPTIONS, ...options });
+  reportOutages(client);
+  return client;
+}
+
+/**
+ * A Redis Cluster client set up like `createRedisClient()`'s: a command
+ * fails at once while the cluster is not ready (no offline queue) and is
+ * bounded when a node stops answering; the client keeps looking for the
+ * cluster forever. `nodes` are seeds (`"host:port,host:port"` or objects):
+ * the client learns the rest from `CLUSTER SLOTS`.
+ */
+export function createRedisClusterClient(nodes: string | ClusterNode[], options: ClusterOptions = {}): Cluster {
+  const { Cluster: ClusterClient } = load('ioredis') as typeof import('ioredis');
+  // The node connections keep ioredis's own offline queue (they connect
+  // lazily, on their first command); the cluster-level one is what a
+  // caller's command would wait in.
+  const { enableOfflineQueue: _queue, retryStrategy: _retry, ...nodeOptions } = WS_AUTH_REDIS_OPTIONS;
+  const client = new ClusterClient(typeof nodes === 'string' ? parseClusterNodes(nodes) : nodes, {
+    enableOfflineQueue: false,
+    clusterRetryStrategy: WS_AUTH_REDIS_OPTIONS.retryStrategy,
+    ...options,
+    redisOptions: { ...nodeOptions, ...options.redisOptions },
+  });
+  reportOutages(client);
+  return client;
+}
+
+/** `"host:port,host:port"` as ioredis's seed nodes. */
+function parseClusterNodes(nodes: string): Array<{ host: string; port: number }> {
+  return nodes
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean)
+    .map((node) => {
+      const at = node.lastIndexOf(':');
+      return { host: node.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(node.slice(at + 1)) };
+    });
+}
+
+function reportOutages(client: Redis | Cluster): void {
   const logger = new Logger('WsAuth');
   // One warning per outage, not one per reconnection attempt. A lost
   // connection shows as 'reconnecting' (no 'error'), a failed connect as
@@ -65,5 +105,4 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
       logger.log('Redis is reachable again');
     }
   });
-  return client;
 }
