@@ -19,8 +19,8 @@ const describeWithCluster = redisClusterAvailable() ? describe : describe.skip;
 
 /** Rounds of the ticket race: each is a fresh ticket, so its key lands on a random shard. */
 const RACE_ROUNDS = 12;
-/** Handshakes tried while a master is down: none may get a socket. */
-const ATTEMPTS_WHILE_DOWN = 6;
+/** Tickets minted before a master is killed: the handshakes tried while it is down, none of which may get a socket. */
+const TICKETS_BEFORE_CRASH = 6;
 
 const login = async (chat: RunningChatApp, username = 'maggie', password = 'secret'): Promise<string> =>
   (await request(chat.http).post('/auth/login').send({ username, password }).expect(200)).body.access_token;
@@ -29,6 +29,9 @@ const ticketFor = async (chat: RunningChatApp, token: string): Promise<string> =
 const logout = (chat: RunningChatApp, token: string) => request(chat.http).post('/auth/logout').set('Authorization', `Bearer ${token}`);
 /** The part of a ticket's Redis key that names it: the store keeps its SHA-256, never the ticket. */
 const storedAs = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
+
+/** The login session (`sid`) of one of the app's own tokens. */
+const sessionOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sid;
 
 /** What one transport's client does, so each scenario is written once for both. */
 interface ChatClient {
@@ -176,6 +179,13 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
         text: 'hello from a',
       });
       await expect(client.sayAndHear(bart, maggie, 'cluster-room', 'hello from b')).resolves.toMatchObject({ from: 'bart' });
+      // Through the cluster's pub/sub: Socket.IO's sharded adapter gives the room a shard channel of its own;
+      // /chat's rooms share one classic channel.
+      if (transport === 'socket.io') {
+        expect(await cluster.channels('sharded', '*cluster-room*')).toEqual(['socket.io#/chat#cluster-room#']);
+      } else {
+        expect(await cluster.channels('classic', 'chat:rooms')).toEqual(['chat:rooms']);
+      }
     });
 
     it('a logout on one instance closes the session’s sockets on the other with 4403 within 1 s; its token is refused there', async () => {
@@ -204,6 +214,37 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       });
     }
 
+    if (transport === 'ws') {
+      // The revocation path is the same for both transports (the library's session store): once is enough.
+      it('a master restarted empty does not bring a logged-out token back: refused again everywhere within 2 s, on an instance that never heard of the logout too', async () => {
+        const token = await track(login(a));
+        await logout(a, token).expect(204);
+        const holder = await cluster.holderOf(`*${sessionOf(token)}*`);
+        expect(holder).toBeGreaterThanOrEqual(0);
+        await cluster.kill(holder);
+        // C starts after the logout: only the cluster can tell it, so A and B must write the revocation back.
+        const c = await startChatApp({ WS_TRANSPORT: transport, REDIS_CLUSTER_NODES: cluster.seeds });
+        try {
+          await cluster.restart(holder); // empty: the session's revocation is gone from the cluster
+          const back = Date.now();
+          await eventually(
+            async () => {
+              for (const chat of [a, b, c]) {
+                expect(await client.refusal(chat, { token })).toBe(client.invalid);
+              }
+            },
+            2000,
+            100,
+          );
+          expect(Date.now() - back).toBeLessThan(2000);
+          c.logs.assertNoneContain(TEST_SECRET, ...sent);
+        } finally {
+          await c.close();
+        }
+        await untilRedisServes([a, b], await login(a));
+      });
+    }
+
     // Last in each block: it takes a master away and brings it back.
     it('a master killed: what needs the cluster gets 503, never a socket, login and chat within an instance go on; restarted, everything recovers', async () => {
       const token = await track(login(a));
@@ -213,7 +254,7 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       await client.join(bart, 'local');
       // Tickets minted before the crash, one of them on the master about to go.
       const tickets: string[] = [];
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < TICKETS_BEFORE_CRASH; i++) {
         tickets.push(await track(ticketFor(a, token)));
       }
       const victim = await cluster.holderOf(`*${storedAs(tickets[0])}*`);
@@ -222,16 +263,18 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       await cluster.kill(victim);
       // Before the others call it failed: a ticket on the dead master cannot be judged.
       expect(await client.refusal(b, { ticket: tickets[0] })).toBe(client.unavailable);
-      // Once they do, the cluster (full coverage required) serves no slot at all.
+      // Once they do, the cluster (full coverage required) serves no slot at all:
+      // every ticket, mint and token handshake is refused, on both instances, at once.
       await cluster.untilState('fail');
-      for (let i = 1; i < Math.min(tickets.length, ATTEMPTS_WHILE_DOWN); i++) {
-        expect(await client.refusal(i % 2 ? a : b, { ticket: tickets[i] })).toBe(client.unavailable);
-      }
-      for (const chat of [a, b]) {
-        const refused = await mint(chat, token);
-        expect(refused.status).toBe(503);
-        expect(JSON.stringify(refused.headers) + refused.text).not.toContain(token);
-        expect(await client.refusal(chat, { token })).toBe(client.unavailable);
+      const refusals = await Promise.all([
+        ...tickets.slice(1).map((ticket, i) => client.refusal(i % 2 ? a : b, { ticket })),
+        client.refusal(a, { token }),
+        client.refusal(b, { token }),
+      ]);
+      expect(refusals).toEqual(refusals.map(() => client.unavailable));
+      for (const answer of await Promise.all([mint(a, token), mint(b, token)])) {
+        expect(answer.status).toBe(503);
+        expect(JSON.stringify(answer.headers) + answer.text).not.toContain(token);
       }
       // What does not need the cluster keeps working.
       await login(b);
@@ -258,5 +301,24 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       a.logs.assertNoneContain(TEST_SECRET, ...sent);
       b.logs.assertNoneContain(TEST_SECRET, ...sent);
     });
+  });
+
+  // Last: it stops the whole cluster.
+  it('starts while no seed node answers, refuses with 503 meanwhile, and serves once the cluster is up, without a restart', async () => {
+    await Promise.all(cluster.nodes.map((node) => node.kill()));
+    const chat = await startChatApp({ REDIS_CLUSTER_NODES: cluster.seeds });
+    try {
+      const token = await login(chat);
+      expect((await mint(chat, token)).status).toBe(503);
+      expect(await wsClient.refusal(chat, { token })).toBe(503);
+      for (const node of cluster.nodes) {
+        await node.start();
+      }
+      await cluster.untilState('ok');
+      await untilRedisServes([chat], token);
+      (await wsClient.open(chat, { ticket: await ticketFor(chat, token) }) as WebSocket).close();
+    } finally {
+      await chat.close();
+    }
   });
 });

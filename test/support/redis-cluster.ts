@@ -140,6 +140,21 @@ export class RedisCluster {
     return -1;
   }
 
+  /**
+   * The channels with subscribers on any running node: `classic` ones
+   * (PUBSUB CHANNELS, each node lists its own subscribers) or `sharded` ones
+   * (PUBSUB SHARDCHANNELS, each node lists its shard's).
+   */
+  async channels(kind: 'classic' | 'sharded', pattern = '*'): Promise<string[]> {
+    const subcommand = kind === 'classic' ? 'channels' : 'shardchannels';
+    const found = new Set<string>();
+    for (const node of this.nodes.filter((n) => n.running)) {
+      const { stdout } = await run(CLI, ['-p', String(node.port), 'pubsub', subcommand, pattern]);
+      stdout.split('\n').filter(Boolean).forEach((channel) => found.add(channel));
+    }
+    return [...found].sort();
+  }
+
   /** Waits until every running node reports `cluster_state:<state>`. */
   async untilState(state: 'ok' | 'fail'): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
