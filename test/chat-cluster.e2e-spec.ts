@@ -6,7 +6,7 @@ import { startChatApp, TEST_SECRET, untilRedisServes, type RunningChatApp } from
 import { eventually } from './support/eventually.js';
 import { closedByServer, connected, ioSocket, refused } from './support/io-client.js';
 import { RedisCluster, redisClusterAvailable } from './support/redis-cluster.js';
-import { closed, connect, exchange, rawUpgrade, waitFor } from './support/ws-client.js';
+import { closed, connect, exchange, rawUpgrade } from './support/ws-client.js';
 
 /**
  * CONTRACT.md, `REDIS_CLUSTER_NODES`: two instances of the sample app on a
@@ -19,6 +19,8 @@ const describeWithCluster = redisClusterAvailable() ? describe : describe.skip;
 
 /** Rounds of the ticket race: each is a fresh ticket, so its key lands on a random shard. */
 const RACE_ROUNDS = 12;
+/** How long a listener waits for one `said`. */
+const HEAR_WITHIN_MS = 3000;
 /** Tickets minted before a master is killed: the handshakes tried while it is down, none of which may get a socket. */
 const TICKETS_BEFORE_CRASH = 6;
 
@@ -40,7 +42,7 @@ interface ChatClient {
   /** The refusal of a handshake that must be refused: the HTTP status (ws) or the connect_error code (Socket.IO). */
   refusal(chat: RunningChatApp, credential: { token: string } | { ticket: string }): Promise<number | string>;
   join(socket: unknown, room: string): Promise<void>;
-  /** Says `text` in `room` and resolves with what `listener` heard in return. */
+  /** Says `text` in `room` and resolves with the `said` data in which `listener` heard that text. */
   sayAndHear(speaker: unknown, listener: unknown, room: string, text: string): Promise<unknown>;
   /** Resolves with the close code the server ended the socket with. */
   closedBy(socket: unknown): Promise<number>;
@@ -68,10 +70,25 @@ const wsClient: ChatClient = {
   join: async (socket, room) => {
     await exchange(socket as WebSocket, 'join', { room }, 'joined');
   },
-  sayAndHear: async (speaker, listener, room, text) => {
-    const heard = waitFor(listener as WebSocket, 'said');
+  sayAndHear: (speaker, listener, room, text) => {
+    const heard = new Promise((resolve, reject) => {
+      const socket = listener as WebSocket;
+      const timer = setTimeout(() => done(new Error(`"${text}" not heard within ${HEAR_WITHIN_MS} ms`)), HEAR_WITHIN_MS);
+      const onMessage = (raw: WebSocket.RawData) => {
+        const frame = JSON.parse(raw.toString());
+        if (frame.event === 'said' && frame.data?.text === text) {
+          done(undefined, frame.data);
+        }
+      };
+      const done = (error?: Error, data?: unknown) => {
+        clearTimeout(timer);
+        socket.off('message', onMessage);
+        error ? reject(error) : resolve(data);
+      };
+      socket.on('message', onMessage);
+    });
     (speaker as WebSocket).send(JSON.stringify({ event: 'say', data: { room, text } }));
-    return (await heard).data;
+    return heard;
   },
   closedBy: async (socket) => (await closed(socket as WebSocket, 3000)).code,
   close: (socket) => (socket as WebSocket).close(),
@@ -87,11 +104,15 @@ const ioClient: ChatClient = {
   },
   sayAndHear: async (speaker, listener, room, text) => {
     const heard = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no said event within 3000 ms')), 3000);
-      (listener as Socket).once('said', (data: unknown) => {
+      const socket = listener as Socket;
+      const timer = setTimeout(() => done(new Error(`"${text}" not heard within ${HEAR_WITHIN_MS} ms`)), HEAR_WITHIN_MS);
+      const onSaid = (data: { text?: string }) => data?.text === text && done(undefined, data);
+      const done = (error?: Error, data?: unknown) => {
         clearTimeout(timer);
-        resolve(data);
-      });
+        socket.off('said', onSaid);
+        error ? reject(error) : resolve(data);
+      };
+      socket.on('said', onSaid);
     });
     expect(await (speaker as Socket).emitWithAck('say', { room, text })).toEqual({ ok: true });
     return heard;
@@ -179,10 +200,11 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
         text: 'hello from a',
       });
       await expect(client.sayAndHear(bart, maggie, 'cluster-room', 'hello from b')).resolves.toMatchObject({ from: 'bart' });
-      // Through the cluster's pub/sub: Socket.IO's sharded adapter gives the room a shard channel of its own;
-      // /chat's rooms share one classic channel.
+      // Through the cluster's pub/sub: Socket.IO's sharded adapter on the namespace's shard channel
+      // (and each instance's own response channel); /chat's rooms on one classic channel.
       if (transport === 'socket.io') {
-        expect(await cluster.channels('sharded', '*cluster-room*')).toEqual(['socket.io#/chat#cluster-room#']);
+        expect(await cluster.channels('sharded', 'socket.io#/chat#')).toEqual(['socket.io#/chat#']);
+        expect(await cluster.channels('classic')).not.toContainEqual(expect.stringMatching(/^socket\.io/));
       } else {
         expect(await cluster.channels('classic', 'chat:rooms')).toEqual(['chat:rooms']);
       }
@@ -250,8 +272,10 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       const token = await track(login(a));
       const maggie = await opened(a, { token });
       const bart = await opened(a, { token: await track(login(a, 'bart', 'eatmyshorts')) });
+      const across = await opened(b, { token: await track(login(b, 'bart', 'eatmyshorts')) });
       await client.join(maggie, 'local');
       await client.join(bart, 'local');
+      await client.join(across, 'local');
       // Tickets minted before the crash, one of them on the master about to go.
       const tickets: string[] = [];
       for (let i = 0; i < TICKETS_BEFORE_CRASH; i++) {
@@ -279,6 +303,12 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       // What does not need the cluster keeps working.
       await login(b);
       await expect(client.sayAndHear(maggie, bart, 'local', 'still here')).resolves.toMatchObject({ text: 'still here' });
+      if (transport === 'ws') {
+        // /chat's rooms cross instances on the cluster's classic pub/sub, which needs no slot: any live node relays.
+        await expect(eventually(() => client.sayAndHear(maggie, across, 'local', 'over there'), 5000, 200)).resolves.toMatchObject({
+          text: 'over there',
+        });
+      }
 
       await cluster.restart(victim);
       // Without restarting either instance: both mint again, and a ticket from one opens a socket on the other.

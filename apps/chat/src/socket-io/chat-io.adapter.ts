@@ -50,11 +50,13 @@ function withHandledFailures<T extends ChatRedis>(client: T): T {
  * On a Redis Cluster it is the sharded adapter (SPUBLISH/SSUBSCRIBE, Redis 7):
  * a classic PUBLISH is copied to every node of the cluster over its bus, so
  * each broadcast would cost every node, however many shards are added; a
- * sharded message stays within the shard that owns its channel's slot. Its
- * default dynamic mode gives each room a channel of its own, so rooms spread
- * over the shards, and a room whose shard is down reaches this instance's
- * members only until it returns. The subscriber keeps one connection per
- * shard (ioredis's `shardedSubscribers`).
+ * sharded message stays within the shard that owns its channel's slot. It
+ * runs in its static mode, one channel for the namespace, subscribed once at
+ * the start: the default dynamic mode (a channel per room) subscribes when a
+ * room is created, after the join is acknowledged, so what is said at once
+ * after a join on another instance would miss the new member. While that
+ * channel's shard is down, rooms reach this instance's members only. The
+ * subscriber keeps one connection per shard (ioredis's `shardedSubscribers`).
  */
 export class ChatIoAdapter extends WsAuthIoAdapter {
   private readonly subscribers: ChatRedis[] = [];
@@ -76,7 +78,7 @@ export class ChatIoAdapter extends WsAuthIoAdapter {
         const subscriber = subscriberConnection(this.redis, { sharded: true });
         subscriber.on('error', () => undefined); // the command client reports outages
         this.subscribers.push(subscriber);
-        server.adapter(createShardedAdapter(withHandledFailures(this.redis), withHandledFailures(subscriber)));
+        server.adapter(createShardedAdapter(withHandledFailures(this.redis), withHandledFailures(subscriber), { subscriptionMode: 'static' }));
       } else {
         const subscriber = (this.redis as Redis).duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
         this.subscribers.push(subscriber);
