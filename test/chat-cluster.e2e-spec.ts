@@ -267,6 +267,38 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       });
     }
 
+    if (transport === 'ws') {
+      // The README's claim for `cluster-require-full-coverage no`; the ticket path is the same for both transports.
+      it('with cluster-require-full-coverage no, a master down costs only the tickets on its slots: the other shards keep serving', async () => {
+        await cluster.configSet('cluster-require-full-coverage', 'no');
+        try {
+          const token = await track(login(a));
+          const before = await Promise.all(Array.from({ length: TICKETS_BEFORE_CRASH }, () => track(ticketFor(a, token))));
+          const holders = await Promise.all(before.map((ticket) => cluster.holderOf(`*${storedAs(ticket)}*`)));
+          const victim = holders[0];
+          await cluster.kill(victim);
+          // Past the point where full coverage would stop the whole cluster.
+          await cluster.untilFlaggedFailed(victim);
+          const answers = await Promise.all(before.map((ticket, i) => (holders[i] === victim ? client.refusal(b, { ticket }) : opened(b, { ticket }))));
+          answers.forEach((answer, i) => (holders[i] === victim ? expect(answer).toBe(client.unavailable) : expect(answer).toBeDefined()));
+          // New tickets land on a random shard: those minted are on the live ones, the others were refused with 503.
+          const mints = await Promise.all(Array.from({ length: 12 }, () => mint(a, token)));
+          expect(mints.map((answer) => answer.status).filter((status) => status !== 200 && status !== 503)).toEqual([]);
+          const minted = mints.filter((answer) => answer.status === 200).map((answer) => answer.body.ticket as string);
+          expect(minted.length).toBeGreaterThan(0);
+          for (const ticket of minted) {
+            sent.push(ticket);
+            expect(await cluster.holderOf(`*${storedAs(ticket)}*`)).not.toBe(victim);
+          }
+          await opened(b, { ticket: minted[0] });
+          await cluster.restart(victim);
+        } finally {
+          await cluster.configSet('cluster-require-full-coverage', 'yes');
+        }
+        await untilRedisServes([a, b], await login(a));
+      });
+    }
+
     // Last in each block: it takes a master away and brings it back.
     it('a master killed: what needs the cluster gets 503, never a socket, login and chat within an instance go on; restarted, everything recovers', async () => {
       const token = await track(login(a));

@@ -127,6 +127,11 @@ export class RedisCluster {
     throw new Error(`no owner found for slot ${slot.trim()}`);
   }
 
+  /** `CONFIG SET name value` on every running node (a node started again takes its start arguments). */
+  async configSet(name: string, value: string): Promise<void> {
+    await Promise.all(this.nodes.filter((node) => node.running).map((node) => run(CLI, ['-p', String(node.port), 'config', 'set', name, value])));
+  }
+
   /** The index of the node that holds a key matching `pattern` (a SCAN on a cluster node sees that node's keys only), or -1. */
   async holderOf(pattern: string): Promise<number> {
     for (const [index, node] of this.nodes.entries()) {
@@ -153,6 +158,29 @@ export class RedisCluster {
       stdout.split('\n').filter(Boolean).forEach((channel) => found.add(channel));
     }
     return [...found].sort();
+  }
+
+  /** Waits until every running node has flagged node `index` as failed (`fail`, past the `fail?` of one node's suspicion). */
+  async untilFlaggedFailed(index: number): Promise<void> {
+    const port = `:${this.nodes[index].port}@`;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const views = await Promise.all(
+        this.nodes
+          .filter((node) => node.running)
+          .map(async (node) => {
+            const { stdout } = await run(CLI, ['-p', String(node.port), 'cluster', 'nodes']).catch(() => ({ stdout: '' }));
+            return stdout.split('\n').find((line) => line.includes(port)) ?? '';
+          }),
+      );
+      if (views.every((line) => /(^|[\s,])fail([\s,]|$)/.test(line))) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`node ${index} not flagged failed within ${READY_TIMEOUT_MS} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Waits until every running node reports `cluster_state:<state>`. */
