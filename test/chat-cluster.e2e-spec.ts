@@ -134,15 +134,6 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
     await cluster?.stop();
   });
 
-  it('refuses to start with both REDIS_URL and REDIS_CLUSTER_NODES, naming both and neither value', async () => {
-    const start = startChatApp({ REDIS_URL: 'redis://:hunter2@127.0.0.1:6379', REDIS_CLUSTER_NODES: cluster.seeds });
-    await expect(start).rejects.toThrow(/REDIS_URL and REDIS_CLUSTER_NODES are both set/);
-    await expect(start).rejects.not.toThrow(/hunter2/);
-    await expect(startChatApp({ REDIS_CLUSTER_NODES: 'redis://:hunter2@127.0.0.1:7000' })).rejects.toThrow(
-      /^REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes; entry 1 is not$/,
-    );
-  });
-
   describe.each([
     ['ws', wsClient],
     ['socket.io', ioClient],
