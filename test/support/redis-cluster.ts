@@ -103,6 +103,11 @@ export class RedisCluster {
     await this.untilState('ok');
   }
 
+  /** `CONFIG SET name value` on every running node (not persisted: a restarted node has the default again). */
+  async configSet(name: string, value: string): Promise<void> {
+    await Promise.all(this.nodes.filter((node) => node.running).map((node) => run(CLI, ['-p', String(node.port), 'config', 'set', name, value])));
+  }
+
   /** The index of the master that owns `key`'s slot. */
   async ownerOf(key: string): Promise<number> {
     const live = this.nodes.find((node) => node.running);
@@ -125,11 +130,6 @@ export class RedisCluster {
       }
     }
     throw new Error(`no owner found for slot ${slot.trim()}`);
-  }
-
-  /** `CONFIG SET name value` on every running node (a node started again takes its start arguments). */
-  async configSet(name: string, value: string): Promise<void> {
-    await Promise.all(this.nodes.filter((node) => node.running).map((node) => run(CLI, ['-p', String(node.port), 'config', 'set', name, value])));
   }
 
   /** The index of the node that holds a key matching `pattern` (a SCAN on a cluster node sees that node's keys only), or -1. */
