@@ -158,7 +158,16 @@ describeWithCluster('the sample app on a Redis Cluster (REDIS_CLUSTER_NODES)', (
       // Each instance's cluster client connects in the background: minting answers 503 until then.
       await untilRedisServes([a, b], await login(a));
     });
-    afterEach(() => open.splice(0).forEach((socket) => client.close(socket)));
+    afterEach(async () => {
+      open.splice(0).forEach((socket) => client.close(socket));
+      // A test that failed with a master down leaves it down: the next ones get the whole cluster back.
+      const down = cluster.nodes.filter((node) => !node.running);
+      if (down.length > 0) {
+        await Promise.all(down.map((node) => node.start()));
+        await cluster.untilState('ok');
+        await cluster.configSet('cluster-require-full-coverage', 'yes');
+      }
+    });
     afterAll(async () => {
       await a?.close();
       await b?.close();
