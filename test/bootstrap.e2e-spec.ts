@@ -47,6 +47,35 @@ describe('bootstrap checks', () => {
     expect(loadChatConfig({ JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32));
   });
 
+  it('stops the sample app when both REDIS_URL and REDIS_CLUSTER_NODES are set, repeating neither value', () => {
+    const env = { REDIS_URL: 'redis://:hunter2@10.0.0.5:6379', REDIS_CLUSTER_NODES: '10.0.0.11:7000' };
+    expect(() => loadChatConfig(env)).toThrow(/^REDIS_URL and REDIS_CLUSTER_NODES are both set/);
+    expect(() => loadChatConfig(env)).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+
+  it('reads REDIS_CLUSTER_NODES as host:port seeds, and stops at an entry that is not one without repeating it', () => {
+    expect(loadChatConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.11:7000, redis-b:7001 ,[::1]:7002' }).redis).toEqual({
+      clusterNodes: [
+        { host: '10.0.0.11', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+    expect(loadChatConfig({ REDIS_URL: 'redis://10.0.0.5:6379' }).redis).toEqual({ url: 'redis://10.0.0.5:6379' });
+    expect(loadChatConfig({}).redis).toBeUndefined();
+    for (const [bad, entry] of [
+      ['10.0.0.11:7000,redis://:hunter2@10.0.0.12:7000', 2],
+      ['10.0.0.11', 1],
+      ['10.0.0.11:0', 1],
+      ['10.0.0.11:65536', 1],
+    ] as const) {
+      expect(() => loadChatConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(
+        new Error(`REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes; entry ${entry} is not`),
+      );
+    }
+    expect(() => loadChatConfig({ REDIS_CLUSTER_NODES: ' , ' })).toThrow(/^REDIS_CLUSTER_NODES must name at least one host:port seed node$/);
+  });
+
   it('starts when every guarded gateway is served by WsAuthAdapter', async () => {
     @UseGuards(WsAuthGuard)
     @WebSocketGateway({ path: '/other' })

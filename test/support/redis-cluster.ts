@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RedisServer } from './redis-server.js';
+import { RedisServer, redisServerAvailable } from './redis-server.js';
 
 const run = promisify(execFile);
 const CLI = process.env.REDIS_CLI_BIN || 'redis-cli';
@@ -15,6 +15,32 @@ const READY_TIMEOUT_MS = 20_000;
  * test sees CLUSTERDOWN within a second or two of killing a master.
  */
 export const CLUSTER_NODE_TIMEOUT_MS = 1000;
+
+let cliAvailability: boolean | undefined;
+
+/**
+ * Whether tests can start their own Redis Cluster: `redis-server` (see
+ * `redisServerAvailable()`) and `redis-cli`, which joins the nodes. As there,
+ * a missing binary skips with one loud line outside CI and fails under
+ * `CI=true`, so CI never passes by skipping the cluster tests.
+ */
+export function redisClusterAvailable(): boolean {
+  if (!redisServerAvailable()) {
+    return false;
+  }
+  if (cliAvailability === undefined) {
+    const probe = spawnSync(CLI, ['--version'], { encoding: 'utf8' });
+    cliAvailability = !probe.error && probe.status === 0;
+    if (!cliAvailability) {
+      const why = `${CLI} was not found (${probe.error?.message ?? `exit ${probe.status}`})`;
+      if (process.env.CI === 'true') {
+        throw new Error(`Redis Cluster tests cannot run: ${why}. CI must install redis-cli (package redis-tools; see .ci/run).`);
+      }
+      process.stderr.write(`!!! SKIPPING the Redis Cluster tests: ${why}; install redis-cli (apt-get install redis-tools) to run them\n`);
+    }
+  }
+  return cliAvailability;
+}
 
 /**
  * A real Redis Cluster of the test's own: `masters` cluster-enabled
@@ -104,6 +130,57 @@ export class RedisCluster {
       }
     }
     throw new Error(`no owner found for slot ${slot.trim()}`);
+  }
+
+  /** The index of the node that holds a key matching `pattern` (a SCAN on a cluster node sees that node's keys only), or -1. */
+  async holderOf(pattern: string): Promise<number> {
+    for (const [index, node] of this.nodes.entries()) {
+      if (node.running) {
+        const { stdout } = await run(CLI, ['-p', String(node.port), '--scan', '--pattern', pattern]);
+        if (stdout.trim() !== '') {
+          return index;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The channels with subscribers on any running node: `classic` ones
+   * (PUBSUB CHANNELS, each node lists its own subscribers) or `sharded` ones
+   * (PUBSUB SHARDCHANNELS, each node lists its shard's).
+   */
+  async channels(kind: 'classic' | 'sharded', pattern = '*'): Promise<string[]> {
+    const subcommand = kind === 'classic' ? 'channels' : 'shardchannels';
+    const found = new Set<string>();
+    for (const node of this.nodes.filter((n) => n.running)) {
+      const { stdout } = await run(CLI, ['-p', String(node.port), 'pubsub', subcommand, pattern]);
+      stdout.split('\n').filter(Boolean).forEach((channel) => found.add(channel));
+    }
+    return [...found].sort();
+  }
+
+  /** Waits until every running node has flagged node `index` as failed (`fail`, past the `fail?` of one node's suspicion). */
+  async untilFlaggedFailed(index: number): Promise<void> {
+    const port = `:${this.nodes[index].port}@`;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const views = await Promise.all(
+        this.nodes
+          .filter((node) => node.running)
+          .map(async (node) => {
+            const { stdout } = await run(CLI, ['-p', String(node.port), 'cluster', 'nodes']).catch(() => ({ stdout: '' }));
+            return stdout.split('\n').find((line) => line.includes(port)) ?? '';
+          }),
+      );
+      if (views.every((line) => /(^|[\s,])fail([\s,]|$)/.test(line))) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`node ${index} not flagged failed within ${READY_TIMEOUT_MS} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Waits until every running node reports `cluster_state:<state>`. */

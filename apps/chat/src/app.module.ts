@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import {
   IssuerVerifier,
@@ -21,7 +20,7 @@ import { ChatGateway } from './chat/chat.gateway.js';
 import { FeedGateway } from './feed/feed.gateway.js';
 import { RoomsService } from './chat/rooms.service.js';
 import { ChatIoGateway } from './socket-io/chat-io.gateway.js';
-import { RedisModule } from './redis/redis.module.js';
+import { RedisModule, type ChatRedis } from './redis/redis.module.js';
 
 /** Own tokens may drift this far from our clock (CONTRACT.md: at most 5 s). */
 const CLOCK_TOLERANCE_SEC = 5;
@@ -41,11 +40,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         JwtModule.register({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } }),
-        RedisModule.forRoot(config.redisUrl),
+        RedisModule.forRoot(config.redis),
         WsAuthModule.forRootAsync({
           inject: [REDIS_CLIENT],
-          // Without REDIS_URL, the embedded memory stores: one instance only.
-          useFactory: (redis: Redis | null) => ({
+          // Without REDIS_URL or REDIS_CLUSTER_NODES, the embedded memory stores: one instance only.
+          useFactory: (redis: ChatRedis | null) => ({
             allowedOrigins: config.allowedOrigins,
             firstMessageTimeoutMs: config.authTimeoutMs,
             maxSocketsPerSubject: config.maxSocketsPerUser,

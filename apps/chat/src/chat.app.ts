@@ -4,9 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ServerResponse } from 'node:http';
 import { WsAuthAdapter } from 'nestjs-ws-auth';
-import type { Redis } from 'ioredis';
 import { REDIS_CLIENT } from './chat.constants.js';
 import { ChatIoAdapter } from './socket-io/chat-io.adapter.js';
+import type { ChatRedis } from './redis/redis.module.js';
 import { AppModule } from './app.module.js';
 import type { ChatConfig } from './chat.config.js';
 import { NotFoundFilter } from './not-found.filter.js';
@@ -31,7 +31,7 @@ const setPageHeaders = (res: ServerResponse) => Object.entries(PAGE_HEADERS).for
 export async function createChatApp(config: ChatConfig, logger?: false | LoggerService): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), logger === undefined ? {} : { logger });
   app.useWebSocketAdapter(
-    config.transport === 'socket.io' ? new ChatIoAdapter(app, app.get<Redis | null>(REDIS_CLIENT)) : new WsAuthAdapter(app),
+    config.transport === 'socket.io' ? new ChatIoAdapter(app, app.get<ChatRedis | null>(REDIS_CLIENT)) : new WsAuthAdapter(app),
   );
   app.disable('x-powered-by');
   app.useGlobalFilters(new NotFoundFilter());

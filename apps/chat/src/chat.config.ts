@@ -11,7 +11,8 @@ export interface ChatConfig {
   ticketTtlSec: number;
   authTimeoutMs: number;
   allowedOrigins: string[];
-  redisUrl?: string;
+  /** Redis, when tickets, revocations and rooms are shared by several instances (`REDIS_URL` or `REDIS_CLUSTER_NODES`). */
+  redis?: ChatRedisConfig;
   /** `ws` (plain WebSocket gateways) or `socket.io` (the same chat over Socket.IO 4), from `WS_TRANSPORT`. */
   transport: ChatTransport;
   /** Open sockets one `sub` may hold on this instance (`MAX_SOCKETS_PER_USER`). */
@@ -21,6 +22,14 @@ export interface ChatConfig {
 }
 
 export type ChatTransport = 'ws' | 'socket.io';
+
+/** One Redis (`REDIS_URL`), or the seed nodes of a Redis Cluster (`REDIS_CLUSTER_NODES`). */
+export type ChatRedisConfig = { url: string } | { clusterNodes: ClusterSeed[] };
+
+export interface ClusterSeed {
+  host: string;
+  port: number;
+}
 
 export interface OidcIssuerConfig {
   /** The issuer identifier, exactly as the `iss` of its tokens. */
@@ -52,7 +61,7 @@ export function loadChatConfig(env: NodeJS.ProcessEnv = process.env): ChatConfig
     allowedOrigins: env.ALLOWED_ORIGINS
       ? env.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
       : [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
-    redisUrl: env.REDIS_URL || undefined,
+    redis: redis(env),
     transport: transport(env),
     maxSocketsPerUser: integer(env, 'MAX_SOCKETS_PER_USER', 20, 1),
     oidc: oidcIssuer(env),
@@ -73,6 +82,45 @@ function oidcIssuer(env: NodeJS.ProcessEnv): OidcIssuerConfig | undefined {
     throw new Error('OIDC_AUDIENCE is set but OIDC_ISSUER is not: set the issuer whose tokens carry that aud');
   }
   return issuer && audience ? { issuer, audience } : undefined;
+}
+
+/**
+ * Both set would leave it to the code which one holds the revocations, and an
+ * operator who moved to the cluster but left the old URL behind would split
+ * the fleet between two stores, each blind to the other's logouts: so the
+ * start stops instead.
+ */
+function redis(env: NodeJS.ProcessEnv): ChatRedisConfig | undefined {
+  const url = env.REDIS_URL || undefined;
+  const nodes = env.REDIS_CLUSTER_NODES || undefined;
+  if (url && nodes) {
+    throw new Error('REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for one Redis, or REDIS_CLUSTER_NODES for a Redis Cluster, not both');
+  }
+  if (nodes) {
+    return { clusterNodes: clusterSeeds(nodes) };
+  }
+  return url ? { url } : undefined;
+}
+
+/** `host:port,host:port` (an IPv6 host in brackets: `[::1]:7000`). */
+function clusterSeeds(raw: string): ClusterSeed[] {
+  const seeds = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, index) => {
+      const match = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(entry);
+      const port = Number(match?.[2]);
+      if (!match || port < 1 || port > 65535) {
+        // Not the entry itself: a URL pasted here by mistake may hold a password.
+        throw new Error(`REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes; entry ${index + 1} is not`);
+      }
+      return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+    });
+  if (seeds.length === 0) {
+    throw new Error('REDIS_CLUSTER_NODES must name at least one host:port seed node');
+  }
+  return seeds;
 }
 
 function transport(env: NodeJS.ProcessEnv): ChatTransport {

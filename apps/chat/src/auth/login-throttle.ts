@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { REDIS_CLIENT } from '../chat.constants.js';
+import type { ChatRedis } from '../redis/redis.module.js';
 
 /** CONTRACT.md: 10 failed logins of one username from one address within 60 s. */
 const MAX_FAILURES = 10;
@@ -15,13 +15,14 @@ const WINDOW_SEC = 60;
  * `@nestjs/throttler` cannot express; rate-limiter-flexible's consecutive-
  * failures recipe is this. With Redis the counts are shared by every
  * instance; while Redis is away each instance counts on its own (the
- * insurance limiter) and login keeps working.
+ * insurance limiter) and login keeps working. A Redis Cluster serves as one
+ * Redis would: each count is one key, changed by one single-key script.
  */
 @Injectable()
 export class LoginThrottle {
   private readonly failures: RateLimiterAbstract;
 
-  constructor(@Inject(REDIS_CLIENT) redis: Redis | null) {
+  constructor(@Inject(REDIS_CLIENT) redis: ChatRedis | null) {
     const options = { keyPrefix: 'chat:login-failures', points: MAX_FAILURES, duration: WINDOW_SEC };
     const memory = new RateLimiterMemory(options);
     this.failures = redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory;

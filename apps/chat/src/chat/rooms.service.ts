@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { WebSocket } from 'ws';
 import { REDIS_CLIENT } from '../chat.constants.js';
+import type { ChatRedis } from '../redis/redis.module.js';
+import { subscriberConnection } from '../redis/subscriber-connection.js';
 
 const CHANNEL = 'chat:rooms';
 /**
@@ -22,22 +23,25 @@ interface RoomFrame {
  * Room membership of this instance's sockets. With Redis, what is said in a
  * room also goes over pub/sub to the members on every other instance; while
  * Redis is away, a room still works within this instance.
+ *
+ * On a Redis Cluster this is the cluster's classic pub/sub: every node
+ * forwards a PUBLISH to every other, so the instances need not agree on a
+ * node, and the chat keeps crossing instances while any node is up. Sharded
+ * pub/sub (what the Socket.IO side uses) would tie this one channel to the
+ * shard that owns its slot, and a room to that one master's health.
  */
 @Injectable()
 export class RoomsService implements OnModuleDestroy {
   private readonly logger = new Logger('Rooms');
   private readonly rooms = new Map<string, Set<WebSocket>>();
   private readonly origin = randomUUID();
-  private readonly subscriber?: Redis;
+  private readonly subscriber?: ChatRedis;
   private publishFailing = false;
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: ChatRedis | null) {
     if (redis) {
-      // This connection sends SUBSCRIBE only, so it may queue while offline.
-      // It subscribes again by itself on every reconnection: ioredis's own
-      // resubscription leaves its promise without a handler, so a connection
-      // lost during it is an unhandled rejection, which ends the process.
-      const subscriber = redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false });
+      // Subscribes again by itself on every reconnection (see subscriberConnection).
+      const subscriber = subscriberConnection(redis);
       const subscribe = () => subscriber.subscribe(CHANNEL).catch(() => undefined);
       subscriber.on('error', () => undefined); // the command client reports outages
       subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));

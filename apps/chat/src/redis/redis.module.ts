@@ -1,29 +1,40 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { createRedisClient } from 'nestjs-ws-auth';
+import type { Cluster, Redis } from 'ioredis';
+import { createRedisClient, createRedisClusterClient } from 'nestjs-ws-auth';
+import type { ChatRedisConfig } from '../chat.config.js';
 import { REDIS_CLIENT } from '../chat.constants.js';
+
+/** What `REDIS_CLIENT` holds: one Redis, or a Redis Cluster, which the stores and rooms take alike. */
+export type ChatRedis = Redis | Cluster;
 
 /**
  * The one Redis connection of an instance (`REDIS_CLIENT`, `null` without
- * `REDIS_URL`), shared by whatever needs Redis. It connects in the
- * background, so the app starts while Redis is down and recovers when it
- * returns; it is closed with the app.
+ * `REDIS_URL` or `REDIS_CLUSTER_NODES`), shared by whatever needs Redis. It
+ * connects in the background, so the app starts while Redis is down and
+ * recovers when it returns; it is closed with the app.
  */
 @Module({})
 export class RedisModule implements OnApplicationShutdown {
-  static forRoot(url: string | undefined): DynamicModule {
+  static forRoot(redis: ChatRedisConfig | undefined): DynamicModule {
     return {
       module: RedisModule,
       global: true,
-      providers: [{ provide: REDIS_CLIENT, useFactory: () => (url ? createRedisClient(url) : null) }],
+      providers: [{ provide: REDIS_CLIENT, useFactory: () => createClient(redis) }],
       exports: [REDIS_CLIENT],
     };
   }
 
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: ChatRedis | null) {}
 
   onApplicationShutdown(): void {
     // disconnect(), not quit(): quit would wait on a Redis that may be gone.
     this.redis?.disconnect();
   }
+}
+
+function createClient(redis: ChatRedisConfig | undefined): ChatRedis | null {
+  if (!redis) {
+    return null;
+  }
+  return 'url' in redis ? createRedisClient(redis.url) : createRedisClusterClient(redis.clusterNodes);
 }
