@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FULL_SETTINGS, QUICK_SETTINGS } from './bench-settings.js';
@@ -51,6 +52,7 @@ if (flags['cpu-prof'] || flags['heap-snapshot']) {
 const cpuProfileDir = flags['cpu-prof'] ? profileDir : undefined;
 
 const started = Date.now();
+const loadBefore = loadavg().map((load) => Math.round(load * 100) / 100);
 const results: SuiteResult[] = [];
 const run = async (name: (typeof SUITES)[number], suite: () => Promise<SuiteResult>) => {
   if (!only.includes(name)) {
@@ -72,6 +74,7 @@ const report: BenchReport = {
   generatedAt: new Date().toISOString(),
   mode: !complete ? 'partial' : settings.mode,
   machine: machineInfo(),
+  loadAverage: { before: loadBefore, after: loadavg().map((load) => Math.round(load * 100) / 100) },
   figures: Object.assign({}, ...results.map((result) => result.figures)),
   notMeasured: Object.assign({}, ...results.map((result) => result.notMeasured ?? {})),
   runs: Object.assign({}, ...results.map((result) => result.runs)),
