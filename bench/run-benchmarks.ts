@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FULL_SETTINGS, QUICK_SETTINGS } from './bench-settings.js';
@@ -13,6 +14,7 @@ import { runLiveSocketsSuite } from './suites/live-sockets-suite.js';
 import { runMemorySuite } from './suites/memory-suite.js';
 import { runMessageSuite } from './suites/message-suite.js';
 import { runRevocationSuite } from './suites/revocation-suite.js';
+import { runSocketIoSuite } from './suites/socket-io-suite.js';
 
 /**
  * `npm run bench` / `npm run bench:quick`. Runs every suite, prints the
@@ -20,13 +22,13 @@ import { runRevocationSuite } from './suites/revocation-suite.js';
  * BENCHMARKS.md (full runs of every suite only; other runs write
  * bench/results.<mode>.json, untracked). Reports; never fails on a figure.
  *
- * Flags: --quick, --only=handshake,message,memory,live,revocation,
+ * Flags: --quick, --only=handshake,message,memory,live,revocation,socket.io,
  * --scenarios=nest,header,... (a subset of the handshake scenarios),
  * --cpu-prof (V8 CPU profiles of the servers, in bench/profiles),
  * --heap-snapshot (a heap snapshot of each memory server with N sockets open).
  */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const SUITES = ['handshake', 'message', 'memory', 'live', 'revocation'] as const;
+const SUITES = ['handshake', 'message', 'memory', 'live', 'revocation', 'socket.io'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -50,6 +52,7 @@ if (flags['cpu-prof'] || flags['heap-snapshot']) {
 const cpuProfileDir = flags['cpu-prof'] ? profileDir : undefined;
 
 const started = Date.now();
+const loadBefore = loadavg().map((load) => Math.round(load * 100) / 100);
 const results: SuiteResult[] = [];
 const run = async (name: (typeof SUITES)[number], suite: () => Promise<SuiteResult>) => {
   if (!only.includes(name)) {
@@ -64,12 +67,14 @@ await run('message', () => runMessageSuite(settings, cpuProfileDir));
 await run('memory', () => runMemorySuite(settings, flags['heap-snapshot'] ? profileDir : undefined));
 await run('live', () => runLiveSocketsSuite(settings, cpuProfileDir));
 await run('revocation', () => runRevocationSuite(settings));
+await run('socket.io', () => runSocketIoSuite(settings, cpuProfileDir));
 
 const complete = only.length === SUITES.length && !flags.scenarios;
 const report: BenchReport = {
   generatedAt: new Date().toISOString(),
   mode: !complete ? 'partial' : settings.mode,
   machine: machineInfo(),
+  loadAverage: { before: loadBefore, after: loadavg().map((load) => Math.round(load * 100) / 100) },
   figures: Object.assign({}, ...results.map((result) => result.figures)),
   notMeasured: Object.assign({}, ...results.map((result) => result.notMeasured ?? {})),
   runs: Object.assign({}, ...results.map((result) => result.runs)),

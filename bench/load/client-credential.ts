@@ -8,6 +8,7 @@ import { issuerToken, type BenchIssuerSigner } from '../support/bench-issuer-key
  * - `header`: `Authorization: Bearer <jwt>`;
  * - `protocol`: the browser form, subprotocols `access_token, <jwt>`;
  * - `ticket`: `?ticket=` with tickets minted by the server beforehand (single-use);
+ * - `io_token`: Socket.IO's form, the token in the namespace CONNECT's `auth` (`{ token }`);
  * - `issuer`: an external issuer's RS256 access token in `Authorization: Bearer`.
  */
 export type ClientCredential =
@@ -15,12 +16,15 @@ export type ClientCredential =
   | { readonly kind: 'header' }
   | { readonly kind: 'protocol' }
   | { readonly kind: 'ticket'; readonly tickets: readonly string[] }
+  | { readonly kind: 'io_token' }
   | { readonly kind: 'issuer'; readonly signer: BenchIssuerSigner };
 
 export interface ClientHandshake {
   readonly url: string;
   readonly protocols: string[];
   readonly headers: Record<string, string>;
+  /** Socket.IO only: the namespace CONNECT's `auth` payload. */
+  readonly auth?: Record<string, string>;
 }
 
 /**
@@ -48,6 +52,8 @@ export class ClientCredentials {
       case 'header':
       case 'issuer':
         return { url: this.url, protocols: [], headers: { Authorization: `Bearer ${this.token(user)}` } };
+      case 'io_token':
+        return { url: this.url, protocols: [], headers: {}, auth: { token: this.token(user) } };
       case 'protocol':
         return { url: this.url, protocols: [ACCESS_TOKEN_PROTOCOL, this.token(user)], headers: {} };
       case 'ticket': {

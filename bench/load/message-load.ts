@@ -3,6 +3,7 @@ import type WebSocket from 'ws';
 import { receiveConfig, serveIpc } from '../support/ipc-endpoint.js';
 import { ClientCredentials, type ClientCredential } from './client-credential.js';
 import { openSocket } from './open-socket.js';
+import { openSocketIoSocket } from './open-socket-io-socket.js';
 
 export interface MessageLoadConfig {
   readonly url: string;
@@ -11,6 +12,8 @@ export interface MessageLoadConfig {
   readonly sockets: number;
   /** Frames each socket keeps in flight: it sends one more per reply. */
   readonly window: number;
+  /** Socket.IO: `url` is the Engine.IO endpoint, the sockets join this namespace and frames are its EVENT packets. */
+  readonly socketIoNamespace?: string;
 }
 
 export interface MessageRunResult {
@@ -25,7 +28,11 @@ export interface MessageRunResult {
  */
 const config = await receiveConfig<MessageLoadConfig>();
 const credentials = new ClientCredentials(config.url, config.credential);
-const frame = JSON.stringify({ event: 'echo', data: { room: 'bench', text: 'a message of a few dozen bytes' } });
+const namespace = config.socketIoNamespace;
+const echo = { room: 'bench', text: 'a message of a few dozen bytes' };
+// Over Socket.IO, an EVENT packet of the namespace (`42/nsp,["echo",data]`); the gateway's reply is one too.
+const frame = namespace === undefined ? JSON.stringify({ event: 'echo', data: echo }) : `42${namespace},${JSON.stringify(['echo', echo])}`;
+const isReply = namespace === undefined ? () => true : (data: Buffer) => data[0] === 0x34 && data[1] === 0x32; // '42': not a ping
 const sockets: WebSocket[] = [];
 let replies = 0;
 let sending = false;
@@ -34,11 +41,14 @@ let drained: (() => void) | undefined;
 
 async function open(): Promise<{ open: number }> {
   for (let i = 0; i < config.sockets; i++) {
-    const socket = await openSocket(credentials.handshake(i), i);
+    const socket = await (namespace === undefined ? openSocket(credentials.handshake(i), i) : openSocketIoSocket(credentials.handshake(i), namespace, i));
     if (!socket) {
       throw new Error(`socket ${i} was refused`);
     }
-    socket.on('message', () => {
+    socket.on('message', (data: Buffer) => {
+      if (!isReply(data)) {
+        return;
+      }
       replies++;
       inFlight--;
       if (sending) {

@@ -6,6 +6,8 @@ export interface BenchReport {
   readonly generatedAt: string;
   readonly mode: 'full' | 'quick' | 'partial';
   readonly machine: MachineInfo;
+  /** The machine's 1-, 5- and 15-minute load averages when the run started and when it ended: other work shares the cores. */
+  readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
   readonly figures: Figures;
   readonly notMeasured: Record<string, string>;
   readonly runs: RunRecords;
@@ -19,6 +21,8 @@ const HEADLINE = [
   'handshake_ratio_ticket_redis',
   'handshake_ratio_issuer_rs256',
   'message_ratio_guarded',
+  'socket_io_handshake_ratio_auth',
+  'socket_io_message_ratio_guarded',
   'bytes_per_socket_overhead',
   'handshake_cost_ratio_10k_vs_100',
   'revocation_p50_ms',
@@ -43,6 +47,7 @@ export function resultsJson(report: BenchReport): string {
     `  "generated_at": ${JSON.stringify(report.generatedAt)}`,
     `  "mode": ${JSON.stringify(report.mode)}`,
     `  "machine": ${JSON.stringify(report.machine)}`,
+    `  "load_average": ${JSON.stringify(report.loadAverage)}`,
   ];
   const tail = [`  "not_measured": ${JSON.stringify(report.notMeasured)}`];
   return `{\n${[...head, ...lines, ...tail].join(',\n')}\n}\n`;

@@ -1,5 +1,6 @@
 import type { Figures } from '../suites/figures.js';
 import { HANDSHAKE_SCENARIOS } from '../suites/handshake-scenarios.js';
+import { SOCKET_IO_HANDSHAKE_SCENARIOS, SOCKET_IO_MESSAGE_SCENARIOS } from '../suites/socket-io-suite.js';
 import type { BenchReport } from './bench-report.js';
 import { judge, TARGETS } from './targets.js';
 
@@ -8,7 +9,12 @@ export function markdownReport(report: BenchReport): string {
   const f = report.figures;
   const m = report.machine;
   const out: string[] = [];
-  out.push(`Measured ${report.generatedAt.slice(0, 10)} (${report.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}.`, '');
+  out.push(
+    `Measured ${report.generatedAt.slice(0, 10)} (${report.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ` +
+      `load average (1, 5, 15 min) ${report.loadAverage.before.join(', ')} at the start and ${report.loadAverage.after.join(', ')} at the end ` +
+      `(other work shares the cores).`,
+    '',
+  );
 
   out.push('### Targets', '', '| target | figure | measured | threshold | verdict |', '| --- | --- | --- | --- | --- |');
   for (const target of TARGETS) {
@@ -47,6 +53,29 @@ export function markdownReport(report: BenchReport): string {
       `header ${show(f.handshake_ratio_header_vs_floor_jwt)} (rate), ${show(f.handshake_cpu_cost_ratio_header_vs_floor_jwt)} (CPU); ` +
       `subprotocol ${show(f.handshake_ratio_protocol_vs_floor_jwt)} (rate), ${show(f.handshake_cpu_cost_ratio_protocol_vs_floor_jwt)} (CPU).`,
   );
+
+  out.push('', '#### What a handshake costs the machine', '');
+  out.push(
+    'CPU per handshake of every process a scenario runs, medians over rounds: the server, its load generator, and redis-server where the server uses Redis. ' +
+      'With every core busy, a rate ratio tends to the inverse of the machine ratio, whichever process is the server. ' +
+      'Redis commands per read: how many commands redis-server found in one socket read (above 1, the client batched them).',
+    '',
+  );
+  out.push(
+    '| scenario | server µs | load generator µs | redis-server µs | machine µs | machine vs baseline | Redis commands per read |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const scenario of HANDSHAKE_SCENARIOS) {
+    const s = scenario.name;
+    if (scenario.pending || f[`handshake_machine_cpu_us_${s}`] === undefined) {
+      continue;
+    }
+    out.push(
+      `| ${scenario.label} | ${show(f[`handshake_server_cpu_us_${s}`])} | ${show(f[`handshake_client_cpu_us_${s}`])} | ${show(f[`handshake_redis_cpu_us_${s}`])} | ` +
+        `${show(f[`handshake_machine_cpu_us_${s}`])} | ${show(f[`handshake_machine_cpu_cost_ratio_${s}`] ?? (s === 'nest' ? 1 : null))} | ` +
+        `${show(f[`handshake_redis_commands_per_read_${s}`])} |`,
+    );
+  }
 
   out.push('', '### Messages', '');
   out.push('Echo frames through one `@SubscribeMessage` handler, a window of frames in flight per socket; rounds in alternating order, medians.', '');
@@ -105,6 +134,39 @@ export function markdownReport(report: BenchReport): string {
   if (growth) {
     out.push('', `\`${growth}\` (ws-auth's cost ratio over Nest's, per round): ${show(f[growth])}.`);
   }
+
+  out.push('', '### Socket.IO', '');
+  out.push(
+    'Engine.IO on the WebSocket transport, a handshake from the upgrade to the namespace `connect`; load processes speak the protocol over a bare `ws` socket. ' +
+      'Rounds in alternating order, ratios within a round, medians. Handshakes against Nest\'s `IoAdapter` without auth; messages (an `echo` event answered by one) ' +
+      'against the same handler on a public namespace of the same ws-auth app.',
+    '',
+  );
+  out.push(
+    '| handshake | handshakes/s | p99 ms | server CPU µs | load generator µs | server ELU | ratio vs baseline | CPU cost vs baseline |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const scenario of SOCKET_IO_HANDSHAKE_SCENARIOS) {
+    const s = scenario.name;
+    out.push(
+      `| ${scenario.label} | ${show(f[`socket_io_handshake_rate_${s}`])} | ${show(f[`socket_io_handshake_p99_ms_${s}`])} | ` +
+        `${show(f[`socket_io_handshake_server_cpu_us_${s}`])} | ${show(f[`socket_io_handshake_client_cpu_us_${s}`])} | ${show(f[`socket_io_handshake_server_elu_${s}`])} | ` +
+        `${show(f[`socket_io_handshake_ratio_${s}`] ?? (s === 'plain' ? 1 : null))} | ${show(f[`socket_io_handshake_cpu_cost_ratio_${s}`] ?? (s === 'plain' ? 1 : null))} |`,
+    );
+  }
+  out.push('', '| messages | messages/s | server CPU µs | server ELU |', '| --- | --- | --- | --- |');
+  for (const scenario of SOCKET_IO_MESSAGE_SCENARIOS) {
+    const s = scenario.name;
+    out.push(
+      `| ${scenario.label} | ${show(f[`socket_io_message_rate_${s}`])} | ${show(f[`socket_io_message_server_cpu_us_${s}`])} | ${show(f[`socket_io_message_server_elu_${s}`])} |`,
+    );
+  }
+  out.push(
+    '',
+    `Guarded vs the same handler on the public namespace of the same app: ${show(f.socket_io_message_ratio_guarded)} (rate), ` +
+      `${show(f.socket_io_message_cpu_cost_ratio_guarded)} (CPU per message). Guarded vs the handler on Nest's \`IoAdapter\` (another process): ` +
+      `${show(f.socket_io_message_ratio_guarded_vs_nest_io_adapter)} (rate), ${show(f.socket_io_message_cpu_cost_ratio_guarded_vs_nest_io_adapter)} (CPU per message).`,
+  );
 
   out.push('', '### Revocation fan-out through Redis', '');
   out.push(`\`revokeSession()\` on instance A to the client seeing 4403 from instance B: p50 ${show(f.revocation_p50_ms)} ms, p99 ${show(f.revocation_p99_ms)} ms, max ${show(f.revocation_max_ms)} ms.`);

@@ -20,7 +20,7 @@ import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFY_CLIENT_P
  * Each gateway below is this class on a path, guarded or not: Nest finds
  * inherited handlers and lifecycle hooks, so only the decorators differ.
  */
-abstract class EchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export abstract class EchoGateway implements OnGatewayConnection, OnGatewayDisconnect {
   handleConnection(): void {
     liveSockets.opened();
   }

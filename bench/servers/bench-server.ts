@@ -22,7 +22,7 @@ let port: number;
 if (config.kind === 'bare') {
   ({ port } = await startBareWsServer());
 } else {
-  ({ app, port } = await startNestBenchApp(config.kind === 'ws-auth' ? config : undefined));
+  ({ app, port } = await startNestBenchApp(config.kind === 'ws-auth' ? config : undefined, config.transport));
 }
 
 serveIpc(

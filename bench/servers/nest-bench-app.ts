@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { IoAdapter } from '@nestjs/platform-socket.io';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Redis } from 'ioredis';
 import {
@@ -14,10 +15,12 @@ import {
   type WsAuthModuleOptions,
   type WsTokenVerifier,
 } from 'nestjs-ws-auth';
+import { WsAuthIoAdapter } from 'nestjs-ws-auth/socket.io';
 import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
 import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway, VerifyClientEchoGateway } from './bench-gateways.js';
+import { GuardedEchoIoGateway, OpenEchoIoGateway } from './bench-io-gateways.js';
 import { serveIssuerJwks } from './bench-issuer-jwks.js';
-import type { WsAuthServerOptions } from './server-config.js';
+import type { BenchTransport, WsAuthServerOptions } from './server-config.js';
 
 /**
  * Tickets minted per run can outnumber the memory store's default cap
@@ -26,24 +29,31 @@ import type { WsAuthServerOptions } from './server-config.js';
 const MEMORY_TICKETS_CAP = 200_000;
 
 /** The Nest app under test, with or without ws-auth; logging off, as its cost is not the subject. */
-export async function startNestBenchApp(auth: WsAuthServerOptions | undefined): Promise<{ app: INestApplication; port: number }> {
+export async function startNestBenchApp(
+  auth: WsAuthServerOptions | undefined,
+  transport: BenchTransport = 'ws',
+): Promise<{ app: INestApplication; port: number }> {
   const cleanups: Array<() => void> = [];
-  const module = auth ? await authModule(auth, cleanups) : plainModule();
+  const module = auth ? await authModule(auth, transport, cleanups) : plainModule(transport);
   const app = await NestFactory.create(module, { logger: false, abortOnError: false });
-  app.useWebSocketAdapter(auth ? new WsAuthAdapter(app) : new WsAdapter(app));
+  if (transport === 'socket.io') {
+    app.useWebSocketAdapter(auth ? new WsAuthIoAdapter(app) : new IoAdapter(app));
+  } else {
+    app.useWebSocketAdapter(auth ? new WsAuthAdapter(app) : new WsAdapter(app));
+  }
   await app.listen(0, '127.0.0.1');
   app.getHttpServer().once('close', () => cleanups.forEach((cleanup) => cleanup()));
   const address = app.getHttpServer().address() as { port: number };
   return { app, port: address.port };
 }
 
-function plainModule(): DynamicModule {
-  @Module({ providers: [OpenEchoGateway, VerifyClientEchoGateway] })
+function plainModule(transport: BenchTransport): DynamicModule {
+  @Module({ providers: transport === 'socket.io' ? [OpenEchoIoGateway] : [OpenEchoGateway, VerifyClientEchoGateway] })
   class PlainBenchModule {}
   return { module: PlainBenchModule };
 }
 
-async function authModule(auth: WsAuthServerOptions, cleanups: Array<() => void>): Promise<DynamicModule> {
+async function authModule(auth: WsAuthServerOptions, transport: BenchTransport, cleanups: Array<() => void>): Promise<DynamicModule> {
   const verifiers: WsTokenVerifier[] = [];
   if (auth.issuer) {
     const jwks = await serveIssuerJwks(auth.issuer);
@@ -70,7 +80,10 @@ async function authModule(auth: WsAuthServerOptions, cleanups: Array<() => void>
 
   @Module({
     imports: [WsAuthModule.forRoot(options)],
-    providers: [OpenEchoGateway, GuardedEchoGateway, TicketedEchoGateway, AllowAllEchoGateway],
+    providers:
+      transport === 'socket.io'
+        ? [OpenEchoIoGateway, GuardedEchoIoGateway]
+        : [OpenEchoGateway, GuardedEchoGateway, TicketedEchoGateway, AllowAllEchoGateway],
   })
   class AuthBenchModule {}
   return { module: AuthBenchModule };

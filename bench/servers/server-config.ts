@@ -2,12 +2,16 @@
 export type ServerConfig =
   /** `ws`'s own WebSocketServer on a node:http server: no Nest at all. */
   | { readonly kind: 'bare' }
-  /** A Nest app with `WsAdapter` and the echo gateway, unguarded. */
-  | { readonly kind: 'nest' }
+  /** A Nest app with `WsAdapter` (or `IoAdapter`) and the echo gateway, unguarded. */
+  | { readonly kind: 'nest'; readonly transport?: BenchTransport }
   /** A Nest app with `WsAuthAdapter` and the echo gateway guarded several ways (see bench-gateways.ts). */
   | ({ readonly kind: 'ws-auth' } & WsAuthServerOptions);
 
+/** `ws` (the default): `WsAdapter` / `WsAuthAdapter`. `socket.io`: `IoAdapter` / `WsAuthIoAdapter`, the gateways as namespaces. */
+export type BenchTransport = 'ws' | 'socket.io';
+
 export interface WsAuthServerOptions {
+  readonly transport?: BenchTransport;
   /** Revocations through `RedisSessionStore` on the Redis at this port (default: in memory). */
   readonly sessionsRedisPort?: number;
   /** Where tickets live: `MemoryTicketStore` (the default), or `RedisTicketStore` on the Redis at `redisPort`. */
@@ -24,7 +28,7 @@ export interface BenchIssuer {
   readonly publicJwk: Record<string, unknown>;
 }
 
-/** Paths of the echo gateways, the same on every server. */
+/** Paths of the echo gateways, the same on every server (over Socket.IO, the namespaces of `OPEN_PATH` and `GUARDED_PATH`). */
 export const OPEN_PATH = '/open';
 /** Guarded, credentials from `Authorization: Bearer` or the subprotocols. */
 export const GUARDED_PATH = '/guarded';

@@ -1,8 +1,10 @@
 import type { BenchSettings } from '../bench-settings.js';
 import type { ClientCredential } from '../load/client-credential.js';
 import type { HandshakeLoadConfig, HandshakeRunRequest, HandshakeRunResult } from '../load/handshake-load.js';
+import { socketIoUrl } from '../load/open-socket-io-socket.js';
 import { BenchChild } from '../support/bench-child.js';
 import type { BenchServerProcess } from '../support/bench-server-process.js';
+import type { BenchRedis } from '../support/redis-server.js';
 
 /** One measured run of handshakes against one server. */
 export interface HandshakeRun {
@@ -22,6 +24,12 @@ export interface HandshakeRun {
   readonly gcMinorMicrosPerHandshake: number;
   readonly gcMajorMicrosPerHandshake: number;
   readonly eventLoopUtilization: number;
+  /** The load generator's CPU time per handshake (µs): with the server's and Redis's, what one handshake costs the machine. */
+  readonly clientCpuMicrosPerHandshake: number;
+  /** redis-server's CPU time per handshake (µs), when the scenario's server uses it (else absent). */
+  readonly redisCpuMicrosPerHandshake?: number;
+  /** Commands redis-server read per socket read during the run: above 1, the client batched them. */
+  readonly redisCommandsPerRead?: number;
 }
 
 /** Handshakes per second no run here comes near: before a scenario's first run, tickets are minted for this rate. */
@@ -55,10 +63,13 @@ export class HandshakeLoadProcess {
     server: BenchServerProcess,
     path: string,
     settings: BenchSettings['handshake'],
-    options: { firstUser?: number; users?: number } = {},
+    options: { firstUser?: number; users?: number; transport?: 'socket.io' } = {},
   ): Promise<HandshakeLoadProcess> {
+    // Over Socket.IO, `path` is the namespace, behind the server's one Engine.IO endpoint.
+    const socketIo = options.transport === 'socket.io';
     const config: HandshakeLoadConfig = {
-      url: server.url(path),
+      url: socketIo ? socketIoUrl(server.url('')) : server.url(path),
+      socketIoNamespace: socketIo ? path : undefined,
       concurrency: settings.concurrency,
       users: options.users ?? settings.users,
       firstUser: options.firstUser ?? 0,
@@ -66,10 +77,16 @@ export class HandshakeLoadProcess {
     return new HandshakeLoadProcess(server, await BenchChild.start('handshake-load', 'load/handshake-load.js', config));
   }
 
-  /** A warm-up (discarded), then one measured run and what the server spent during it. */
-  async measure(credential: ClientCredential, settings: BenchSettings['handshake']): Promise<HandshakeRun> {
+  /**
+   * A warm-up (discarded), then one measured run and what the server (and
+   * the Redis it uses, if given) spent during it.
+   */
+  async measure(credential: ClientCredential, settings: BenchSettings['handshake'], redis?: BenchRedis): Promise<HandshakeRun> {
     await this.run({ durationMs: settings.warmupMs, credential: this.changed(credential) });
+    const redisBefore = await redis?.usage();
     const { result, spend } = await this.server.spendDuring(() => this.run({ durationMs: settings.durationMs }));
+    const redisAfter = await redis?.usage();
+    const perHandshake = (micros: number) => micros / Math.max(1, result.completed);
     return {
       rate: (result.completed / result.elapsedMs) * 1000,
       completed: result.completed,
@@ -82,6 +99,14 @@ export class HandshakeLoadProcess {
       gcMinorMicrosPerHandshake: spend.gcMinorMicros / Math.max(1, result.completed),
       gcMajorMicrosPerHandshake: spend.gcMajorMicros / Math.max(1, result.completed),
       eventLoopUtilization: spend.eventLoopUtilization,
+      clientCpuMicrosPerHandshake: perHandshake(result.cpuMicros),
+      ...(redisBefore && redisAfter
+        ? {
+            redisCpuMicrosPerHandshake: perHandshake(redisAfter.cpuMicros - redisBefore.cpuMicros),
+            // The probe's own INFO is one command and one read: left out.
+            redisCommandsPerRead: (redisAfter.commands - redisBefore.commands - 1) / Math.max(1, redisAfter.reads - redisBefore.reads - 1),
+          }
+        : {}),
     };
   }
 

@@ -41,7 +41,7 @@ const SCENARIOS: readonly MessageScenario[] = [
   { name: 'allow_all_guard', server: 'ws-auth', path: ALLOW_ALL_PATH, credential: { kind: 'none' } },
 ];
 
-interface MessageRun {
+export interface MessageRun {
   readonly rate: number;
   readonly cpuMicrosPerMessage: number;
   readonly eventLoopUtilization: number;
@@ -106,7 +106,7 @@ export async function runMessageSuite(settings: BenchSettings, cpuProfileDir?: s
 }
 
 /** A warm-up (discarded), then one measured run and what the server spent during it. */
-async function runMessages(server: BenchServerProcess, load: BenchChild, settings: BenchSettings['message']): Promise<MessageRun> {
+export async function runMessages(server: BenchServerProcess, load: BenchChild, settings: BenchSettings['message']): Promise<MessageRun> {
   await load.request<MessageRunResult>('run', { durationMs: settings.warmupMs });
   const { result, spend } = await server.spendDuring(() => load.request<MessageRunResult>('run', { durationMs: settings.durationMs }));
   return {

@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { WsConnection } from '../connection/ws-connection.js';
 import { fromQueryParameter } from '../extractors/query-parameter.extractor.js';
 import type { GatewayPolicyExplorer, GuardedGateway } from '../gateways/gateway-policy.explorer.js';
 import type { WsCredentialSource } from '../interfaces/credential-source.interface.js';
@@ -399,6 +401,53 @@ describe('HandshakePipeline', () => {
       await expect(handshake(upgrade([], '/chat?ticket=t-1'))).resolves.toMatchObject({ subject: 'ticket-holder', source: 'ticket' });
       expect(seen).toEqual(['t-1']);
       expect(verifier.calls).toEqual([]);
+    });
+  });
+
+  describe('the client address', () => {
+    /** An upgrade whose TCP socket counts the reads of its peer's address (Node keeps the answer on the socket for its life). */
+    const upgradeFrom = (rawHeaders: string[]) => {
+      const request = upgrade(rawHeaders);
+      const socket = new EventEmitter();
+      const reads = { count: 0 };
+      Object.defineProperty(socket, 'remoteAddress', {
+        get: () => {
+          reads.count++;
+          return '192.0.2.7';
+        },
+      });
+      Object.assign(request, { socket });
+      return { request, reads };
+    };
+    const decide = (setupResult: ReturnType<typeof setup>, request: IncomingMessage) => {
+      const connection = new WsConnection(setupResult.policy, request.headers.origin);
+      setupResult.pipeline.inspect(connection, request);
+      return { connection, decided: setupResult.pipeline.decide(connection, request) };
+    };
+    const atOnce: WsTokenVerifier = { verify: (token) => (token === TOKEN ? verified() : null) };
+
+    it('is not asked of an authenticated handshake', async () => {
+      const { request, reads } = upgradeFrom(bearer());
+      const { connection, decided } = decide(setup({ verifiers: [atOnce] }), request);
+      expect(await decided).toMatchObject({ upgrade: true });
+      expect(connection.handshake!.decision).toBe('authenticated');
+      expect(reads.count).toBe(0);
+    });
+
+    it('is not asked of a refused credential', async () => {
+      const { request, reads } = upgradeFrom(bearer('forged'));
+      const { decided } = decide(setup({ verifiers: [atOnce] }, { firstMessage: true }), request);
+      expect(await decided).toMatchObject({ upgrade: false });
+      expect(reads.count).toBe(0);
+    });
+
+    it('is read once for a socket that may wait for its first message, and kept for the cap per address', async () => {
+      const { request, reads } = upgradeFrom([]);
+      const { connection, decided } = decide(setup({ verifiers: [atOnce] }, { firstMessage: true }), request);
+      expect(await decided).toMatchObject({ upgrade: true });
+      expect(connection.handshake!.decision).toBe('pending');
+      expect(connection.handshake!.clientAddress).toBe('192.0.2.7');
+      expect(reads.count).toBe(1);
     });
   });
 

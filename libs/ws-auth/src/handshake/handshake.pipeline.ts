@@ -162,18 +162,16 @@ export class HandshakePipeline implements OnApplicationBootstrap {
    * connection outlives one TCP socket (Engine.IO long-polling) passes its own.
    */
   decide(connection: WsConnection, request: IncomingMessage, transport: EventEmitter = request.socket): MaybePromise<HandshakeAnswer> {
-    const state = connection.handshake!;
-    state.clientAddress ??= clientAddressOf(request, this.options.clientAddressHeader);
     let outcome: MaybePromise<WsAuthInfo>;
     try {
       outcome = this.authenticate(connection, request);
     } catch (error) {
-      return this.refused(connection, error);
+      return this.refused(connection, error, request);
     }
     if (isPromise(outcome)) {
       return outcome.then(
         (auth) => this.authenticated(connection, auth, transport),
-        (error: unknown) => this.refused(connection, error),
+        (error: unknown) => this.refused(connection, error, request),
       );
     }
     return this.authenticated(connection, outcome, transport);
@@ -233,11 +231,17 @@ export class HandshakePipeline implements OnApplicationBootstrap {
   }
 
   /** A refused credential: pending (first-message gateways), upgraded to be closed (`acceptThenClose`), or rejected. */
-  private refused(connection: WsConnection, error: unknown): HandshakeAnswer {
+  private refused(connection: WsConnection, error: unknown, request?: IncomingMessage): HandshakeAnswer {
     const refusal = WsAuthError.from(error, 'unavailable');
     const { firstMessage, acceptThenClose } = connection.policy.gateway.policy;
     if (refusal.code === 'missing_credential' && firstMessage) {
-      if (!this.firstMessage.acceptsPending(connection.handshake!.clientAddress ?? 'unknown')) {
+      // Read only for a socket that may wait: the cap on pending sockets is
+      // per address. Node keeps the TCP peer's address on the socket once
+      // asked, for the socket's whole life, so asking on every handshake
+      // would cost every authenticated socket that memory.
+      const state = connection.handshake!;
+      state.clientAddress ??= request ? clientAddressOf(request, this.options.clientAddressHeader) : 'unknown';
+      if (!this.firstMessage.acceptsPending(state.clientAddress)) {
         const tooMany = new WsAuthError('unavailable', 'Too many pending sockets');
         connection.handshake!.refusal = tooMany;
         return { upgrade: false, rejection: this.reject(connection, tooMany) };
