@@ -13,6 +13,7 @@ import { runLiveSocketsSuite } from './suites/live-sockets-suite.js';
 import { runMemorySuite } from './suites/memory-suite.js';
 import { runMessageSuite } from './suites/message-suite.js';
 import { runRevocationSuite } from './suites/revocation-suite.js';
+import { runScaleOutSuite } from './suites/scale-out-suite.js';
 
 /**
  * `npm run bench` / `npm run bench:quick`. Runs every suite, prints the
@@ -20,13 +21,13 @@ import { runRevocationSuite } from './suites/revocation-suite.js';
  * BENCHMARKS.md (full runs of every suite only; other runs write
  * bench/results.<mode>.json, untracked). Reports; never fails on a figure.
  *
- * Flags: --quick, --only=handshake,message,memory,live,revocation,
+ * Flags: --quick, --only=handshake,message,memory,live,revocation,scale-out,
  * --scenarios=nest,header,... (a subset of the handshake scenarios),
  * --cpu-prof (V8 CPU profiles of the servers, in bench/profiles),
  * --heap-snapshot (a heap snapshot of each memory server with N sockets open).
  */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const SUITES = ['handshake', 'message', 'memory', 'live', 'revocation'] as const;
+const SUITES = ['handshake', 'message', 'memory', 'live', 'revocation', 'scale-out'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -64,6 +65,7 @@ await run('message', () => runMessageSuite(settings, cpuProfileDir));
 await run('memory', () => runMemorySuite(settings, flags['heap-snapshot'] ? profileDir : undefined));
 await run('live', () => runLiveSocketsSuite(settings, cpuProfileDir));
 await run('revocation', () => runRevocationSuite(settings));
+await run('scale-out', () => runScaleOutSuite(settings));
 
 const complete = only.length === SUITES.length && !flags.scenarios;
 const report: BenchReport = {

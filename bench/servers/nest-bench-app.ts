@@ -17,6 +17,8 @@ import {
 import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
 import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway, VerifyClientEchoGateway } from './bench-gateways.js';
 import { serveIssuerJwks } from './bench-issuer-jwks.js';
+import { countPubSubMessages } from './pubsub-traffic.js';
+import { connectSharedRedis } from './shared-redis-clients.js';
 import type { WsAuthServerOptions } from './server-config.js';
 
 /**
@@ -54,7 +56,15 @@ async function authModule(auth: WsAuthServerOptions, cleanups: Array<() => void>
   verifiers.push(new JwtVerifier({ secret: BENCH_JWT_SECRET, algorithms: ['HS256'], requiredClaims: ['sub', 'sid', 'iat', 'exp'] }));
 
   const options: WsAuthModuleOptions = { verifiers };
-  if (auth.sessionsRedisPort !== undefined) {
+  if (auth.sharedRedis) {
+    const { client, subscriber, close } = await connectSharedRedis(auth.sharedRedis);
+    cleanups.push(close);
+    countPubSubMessages(subscriber);
+    // The store's type says `Redis`; it uses single-key commands and
+    // classic pub/sub, which a `Cluster` client routes by itself.
+    options.sessions = { store: new RedisSessionStore({ client: client as Redis, subscriber: subscriber as Redis }) };
+    options.tickets = { store: new RedisTicketStore(client) };
+  } else if (auth.sessionsRedisPort !== undefined) {
     const client = await connectRedis(auth.sessionsRedisPort);
     cleanups.push(() => client.disconnect());
     options.sessions = { store: new RedisSessionStore({ client }) };
