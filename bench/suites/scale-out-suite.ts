@@ -58,23 +58,25 @@ interface RoundRecord {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly burst: Burst;
+  /** The same burst with the stand-in subscribers beside the instances. */
+  readonly standInBurst: Burst;
   readonly tickets: HandshakeRun;
 }
 
 /**
  * What scaling out costs: four ws-auth instances on a Redis Cluster of the
  * bench's own (three masters) against four on one redis-server, in the same
- * run, each four holding the same idle authenticated sockets between them.
+ * run, the four of each holding the same idle authenticated sockets between them.
  * Per round and setup, in alternating order:
  * - revocation fan-out latency: `revokeSession()` on one instance to 4403 on a
  *   socket another instance holds (they take turns at both ends);
  * - a burst of revocations fired back to back, counted on every Redis node
  *   (publishes, cluster bus messages, bytes out, CPU) and on every instance
  *   (pub/sub messages its subscriber received);
+ * - the same burst with bare subscribers beside the instances: what each
+ *   further subscriber costs Redis, from which BENCHMARKS.md works out a
+ *   hundred instances;
  * - ticket handshakes on one instance, the tickets minted on another.
- * Then one more burst per setup with bare subscribers beside the instances:
- * what each further subscriber costs Redis, from which BENCHMARKS.md works
- * out a hundred instances.
  */
 export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteResult> {
   const config = settings.scaleOut;
@@ -86,7 +88,6 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
   });
   const setups: Setup[] = [];
   const records: Record<SetupName, RoundRecord[]> = { cluster: [], single: [] };
-  const standIn: Partial<Record<SetupName, Burst>> = {};
   try {
     const endpoints: Array<[SetupName, BenchRedisEndpoint, number[]]> = [
       ['cluster', { kind: 'cluster', nodes: cluster.startupNodes }, cluster.nodes.map((node) => node.port)],
@@ -113,18 +114,16 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
         const latenciesMs = await timeRevocations(setup, config.revocationsPerRound);
         await Promise.all(setup.holders.map((holder) => holder.open(perInstance)));
         const measured = await burst(setup, `round-${i}`, config.burst);
+        const standInBurst = await burstWithStandIns(setup, config.standInSubscribers, `round-${i}`, config.burst);
         const tickets = await ticketRun(setup, settings, records[setup.name].at(-1)?.tickets.rate);
-        const record = { latenciesMs, p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), burst: measured, tickets };
+        const record = { latenciesMs, p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), burst: measured, standInBurst, tickets };
         records[setup.name].push(record);
         benchLog(
           `scale-out ${setup.name} round ${i + 1}/${config.rounds}: revocation p50 ${record.p50Ms.toFixed(2)} ms, p99 ${record.p99Ms.toFixed(2)} ms; ` +
-            `${describeBurst(measured)}; tickets ${Math.round(tickets.rate)}/s${tickets.failed ? `, ${tickets.failed} FAILED` : ''}`,
+            `${describeBurst(measured)}; with ${config.standInSubscribers} stand-ins, ${describeBurst(standInBurst)}; ` +
+            `tickets ${Math.round(tickets.rate)}/s${tickets.failed ? `, ${tickets.failed} FAILED` : ''}`,
         );
       }
-    }
-    for (const setup of setups) {
-      standIn[setup.name] = await burstWithStandIns(setup, config.standInSubscribers, config.burst);
-      benchLog(`scale-out ${setup.name} with ${config.standInSubscribers} stand-in subscribers: ${describeBurst(standIn[setup.name]!)}`);
     }
   } finally {
     for (const setup of setups) {
@@ -136,23 +135,23 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
     await Promise.all([cluster.stop(), single.stop()]);
   }
   return {
-    figures: figuresOf(records, standIn as Record<SetupName, Burst>, config.instances, perInstance * config.instances),
+    figures: figuresOf(records, config.instances, config.standInSubscribers, perInstance * config.instances),
     runs: {
       scale_out: Object.fromEntries(
         Object.entries(records).map(([name, rounds]) => [
           name,
-          rounds.map(({ latenciesMs, p50Ms, p99Ms, burst, tickets }) => ({
+          rounds.map(({ latenciesMs, p50Ms, p99Ms, burst, standInBurst, tickets }) => ({
             p50Ms,
             p99Ms,
             samples: latenciesMs.length,
             // The slow tail, one by one: on the cluster it is where the bus shows.
             over10Ms: latenciesMs.filter((ms) => ms > 10).map((ms) => round(ms, 2)),
             burst,
+            standInBurst,
             tickets,
           })),
         ]),
       ),
-      scale_out_stand_ins: standIn,
     },
   };
 }
@@ -257,14 +256,14 @@ async function burst(setup: Setup, label: string, count: number, standIns?: Stan
 }
 
 /** The same burst with `count` bare subscribers beside the instances. */
-async function burstWithStandIns(setup: Setup, count: number, revocations: number): Promise<Burst> {
+async function burstWithStandIns(setup: Setup, count: number, label: string, revocations: number): Promise<Burst> {
   const where = new Map<number, RedisNodeSubscribers>();
   for (const probe of setup.probes) {
     where.set(probe.port, await probe.subscribers());
   }
   const standIns = await StandInSubscribers.start(count, where);
   try {
-    return await burst(setup, 'stand-ins', revocations, standIns);
+    return await burst(setup, `${label}-stand-ins`, revocations, standIns);
   } finally {
     standIns.stop();
   }
@@ -305,7 +304,7 @@ function describeBurst(burst: Burst): string {
 /** The projection of BENCHMARKS.md ("Scale-out"): instances sharing one Redis setup. */
 export const PROJECTED_INSTANCES = 100;
 
-function figuresOf(records: Record<SetupName, RoundRecord[]>, standIn: Record<SetupName, Burst>, instances: number, sockets: number): Figures {
+function figuresOf(records: Record<SetupName, RoundRecord[]>, instances: number, standIns: number, sockets: number): Figures {
   const f: Figures = {};
   const setups: SetupName[] = ['cluster', 'single'];
   for (const name of setups) {
@@ -329,15 +328,15 @@ function figuresOf(records: Record<SetupName, RoundRecord[]>, standIn: Record<Se
     f[`scale_out_busiest_node_cpu_us_per_revocation_${name}`] = m((x) => x.busiestNodeCpuMicros, 1);
     f[`scale_out_busiest_node_deliveries_per_revocation_${name}`] = m((x) => x.busiestNodeDeliveries, 3);
 
-    // Each further subscriber: the stand-in burst over the rounds' median, per stand-in.
-    const extra = standIn[name];
-    const withStandIns = perRevocation(extra);
-    const standIns = extra.subscribers - instances;
-    const cpuPerSubscriber = (withStandIns.redisCpuMicros - f[`scale_out_redis_cpu_us_per_revocation_${name}`]!) / standIns;
-    const bytesPerSubscriber = (withStandIns.netOutputBytes - f[`scale_out_net_output_bytes_per_revocation_${name}`]!) / standIns;
-    f[`scale_out_redis_cpu_us_per_revocation_${name}_with_stand_ins`] = round(withStandIns.redisCpuMicros, 1);
-    f[`scale_out_deliveries_per_revocation_${name}_with_stand_ins`] = round(withStandIns.deliveries, 3);
-    f[`scale_out_net_output_bytes_per_revocation_${name}_with_stand_ins`] = round(withStandIns.netOutputBytes, 0);
+    // Each further subscriber: the burst with stand-ins over the one without, in the same round, per stand-in; then the median.
+    const extra = rounds.map((record) => perRevocation(record.standInBurst));
+    const e = (of: (x: ReturnType<typeof perRevocation>) => number, digits: number) => round(median(extra.map(of)), digits);
+    const slope = (of: (x: ReturnType<typeof perRevocation>) => number) => median(extra.map((x, i) => (of(x) - of(per[i])) / standIns));
+    const cpuPerSubscriber = slope((x) => x.redisCpuMicros);
+    const bytesPerSubscriber = slope((x) => x.netOutputBytes);
+    f[`scale_out_with_stand_ins_redis_cpu_us_per_revocation_${name}`] = e((x) => x.redisCpuMicros, 1);
+    f[`scale_out_with_stand_ins_deliveries_per_revocation_${name}`] = e((x) => x.deliveries, 3);
+    f[`scale_out_with_stand_ins_net_output_bytes_per_revocation_${name}`] = e((x) => x.netOutputBytes, 0);
     f[`scale_out_redis_cpu_us_per_subscriber_${name}`] = round(cpuPerSubscriber, 2);
     f[`scale_out_net_output_bytes_per_subscriber_${name}`] = round(bytesPerSubscriber, 0);
     // A hundred instances, by the same measure: what was measured at `instances`, plus the per-subscriber cost for each one more.
@@ -357,7 +356,7 @@ function figuresOf(records: Record<SetupName, RoundRecord[]>, standIn: Record<Se
   }
   f.scale_out_instances = instances;
   f.scale_out_sockets = sockets;
-  f.scale_out_stand_in_subscribers = standIn.cluster.subscribers - instances;
+  f.scale_out_stand_in_subscribers = standIns;
   const ratio = (of: (record: RoundRecord) => number) =>
     round(median(records.cluster.map((record, i) => of(record) / of(records.single[i]))), 3);
   f.scale_out_revocation_p50_ratio_cluster_vs_single = ratio((r) => r.p50Ms);
