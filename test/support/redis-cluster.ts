@@ -77,6 +77,11 @@ export class RedisCluster {
     await this.untilState('ok');
   }
 
+  /** `CONFIG SET name value` on every running node (not persisted: a restarted node has the default again). */
+  async configSet(name: string, value: string): Promise<void> {
+    await Promise.all(this.nodes.filter((node) => node.running).map((node) => run(CLI, ['-p', String(node.port), 'config', 'set', name, value])));
+  }
+
   /** The index of the master that owns `key`'s slot. */
   async ownerOf(key: string): Promise<number> {
     const live = this.nodes.find((node) => node.running);

@@ -53,3 +53,4 @@ export type { TicketStore, TicketRecord } from './tickets/ticket-store.interface
 export { MemoryTicketStore, type MemoryTicketStoreOptions } from './tickets/memory-ticket.store.js';
 export { RedisTicketStore, type RedisTicketStoreOptions } from './tickets/redis-ticket.store.js';
 export { createRedisClient, WS_AUTH_REDIS_OPTIONS } from './tickets/redis-client.js';
+export { createRedisClusterClient } from './tickets/redis-cluster-client.js';

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { withinTimeout } from '../within-timeout.js';
 import { KnownRevocations, type Revocation } from './known-revocations.js';
+import { RedisPubSubLink } from './redis-pubsub.link.js';
+import { RedisShardedPubSubLink } from './redis-sharded-pubsub.link.js';
+import type { SessionEventLink } from './session-event-link.interface.js';
 import type { RevocationSubject, SessionEvent } from './session-event.js';
 import type { SessionStore } from './session-store.interface.js';
 
@@ -11,27 +15,38 @@ export interface RedisSessionStoreOptions {
    * Commands go through this client. Give it `enableOfflineQueue: false`, a
    * `commandTimeout` and a `socketTimeout` (`createRedisClient()` does):
    * ioredis queues commands while disconnected by default, and a handshake
-   * would hang instead of getting 503.
+   * would hang instead of getting 503. An ioredis `Cluster`
+   * (`createRedisClusterClient()`) puts the store on a Redis Cluster (Redis 7).
    */
-  client: Redis;
+  client: Redis | Cluster;
   /**
    * Pub/sub needs a connection of its own. Default: `client.duplicate()`. The
    * store subscribes it again after every reconnection and turns its
    * `autoResubscribe` off (ioredis's leaves a rejection unhandled). It also
    * PINGs it several times a second, and reconnects it when a PING goes
    * unanswered: a link that silently lost messages must be replaced.
+   *
+   * On a Cluster: a `Cluster` with `shardedSubscribers: true` (the default
+   * duplicate has it). Instead of a PING, the store sends itself a probe over
+   * sharded pub/sub several times a second, and rebuilds the subscriber when
+   * its probes stop arriving.
    */
-  subscriber?: Redis;
-  /** Default `ws-auth:`. */
+  subscriber?: Redis | Cluster;
+  /**
+   * Default `ws-auth:`. Every key and channel of the store starts with it in
+   * braces (`{ws-auth:}`): a Redis Cluster hash tag, see `RedisSessionStore`.
+   */
   prefix?: string;
 }
 
 /**
- * How often the subscriber connection is asked to answer a PING. A link that
- * stays open while nothing crosses it (a partition) loses pub/sub messages
- * without any error: only an unanswered PING shows it, and the first answered
- * one after it starts a resync. Both bounds together set how soon after the
- * link heals the missed logouts take effect: well within two seconds.
+ * How often the pub/sub link is checked (a PING over the subscriber
+ * connection on one Redis, a probe echoed over sharded pub/sub on a Cluster),
+ * and how long one check may take. A link that stays open while nothing
+ * crosses it (a partition) loses pub/sub messages without any error: only a
+ * failed check shows it, and the first one that succeeds after it starts a
+ * resync. Both bounds together set how soon after the link heals the missed
+ * logouts take effect: well within two seconds.
  */
 const PROBE_INTERVAL_MS = 250;
 const PROBE_TIMEOUT_MS = 750;
@@ -52,12 +67,26 @@ interface Envelope {
 /**
  * Revocations as Redis keys that expire with the tokens they cover (a
  * denylist that cannot grow without bound), and events fanned out over
- * pub/sub to every instance. Several keys are read with separate commands,
- * never MGET, so the store works on Redis Cluster.
+ * pub/sub to every instance.
+ *
+ * Every key and channel starts with the prefix in braces
+ * (`{ws-auth:}revoked:sid:...`, `{ws-auth:}epoch`, `{ws-auth:}session-events`).
+ * On a Redis Cluster that is a hash tag, so they all live on one master, together:
+ * - the epoch key vouches for the revocation keys of its dataset, so it must
+ *   be lost exactly when they are: with keys spread over masters, one master
+ *   restarting empty would lose revocations while the epoch, elsewhere,
+ *   stayed, and nobody would write them back;
+ * - events go over sharded pub/sub (`SPUBLISH`), which stays on the shard
+ *   that owns the channel instead of being broadcast to every node, and
+ *   the subscriber's connection is to that same master: when it goes, the
+ *   link says so, and the epoch is checked when it returns.
+ * Revocations are few (the logouts of one token lifetime) and read with one
+ * small command each, so one master carries them; tickets, the busy keys,
+ * spread over every master.
  *
  * A logout is never lost to a Redis fault:
  * - pub/sub drops what is published while a subscriber is cut off, so after
- *   any sign of that (a reconnection, an unanswered PING) the registry is told
+ *   any sign of that (a reconnection, a failed check of the link) the registry is told
  *   to re-check its sockets (`onResync`), and retries what Redis cannot answer yet;
  * - each instance keeps every revocation it heard until its tokens expire,
  *   answers from that copy first, and writes it back (and announces it again)
@@ -67,15 +96,14 @@ interface Envelope {
  *   to restore from: persist it (AOF) for that case.
  */
 export class RedisSessionStore implements SessionStore {
-  private readonly client: Redis;
-  private readonly subscriber: Redis;
-  private readonly prefix: string;
-  private readonly channel: string;
+  private readonly client: Redis | Cluster;
+  private readonly link: SessionEventLink;
+  /** `{prefix}`: the start of every key and channel, and their hash tag. */
+  private readonly tag: string;
   /** This instance's events come back over pub/sub: they were delivered locally already. */
   private readonly origin = randomUUID();
   private readonly listeners: Array<(event: SessionEvent) => void> = [];
   private readonly resyncListeners: Array<() => void> = [];
-  private readonly ownsSubscriber: boolean;
   /** Every revocation this instance published or heard, until its tokens expire. */
   private readonly known = new KnownRevocations();
   private readonly epochKey: string;
@@ -83,44 +111,42 @@ export class RedisSessionStore implements SessionStore {
   private epoch?: string;
   /** Set when the dataset must be compared with `epoch` again (a new connection may lead to a new Redis). */
   private epochDue = true;
-  /** An unanswered PING, or a subscriber away: events may have been missed since. */
+  /** A failed check of the link, or a subscriber away: events may have been missed since. */
   private missed = false;
-  private subscribed = false;
   private probing = false;
   private readonly probeTimer: NodeJS.Timeout;
 
   constructor(options: RedisSessionStoreOptions) {
+    const prefix = options.prefix ?? 'ws-auth:';
+    if (/[{}]/.test(prefix)) {
+      throw new WsAuthConfigurationError('the RedisSessionStore prefix must not contain braces: the store puts it in braces itself, as a Redis Cluster hash tag');
+    }
     this.client = options.client;
-    this.prefix = options.prefix ?? 'ws-auth:';
-    this.channel = `${this.prefix}session-events`;
-    this.epochKey = `${this.prefix}epoch`;
-    this.ownsSubscriber = !options.subscriber;
-    // This connection carries SUBSCRIBE and PING only, so it may queue while
-    // offline. A connection the probe found dead is replaced soon: a logout
-    // missed meanwhile waits on it.
-    this.subscriber =
-      options.subscriber ?? options.client.duplicate({ enableOfflineQueue: true, retryStrategy: (attempt: number) => Math.min(attempt * 50, 250) });
-    // The store subscribes again by itself on every reconnection: ioredis's
-    // own resubscription leaves its promise without a handler, so a connection
-    // lost during it is an unhandled rejection, which ends the process.
-    this.subscriber.options.autoResubscribe = false;
-    this.subscriber.on('error', () => undefined); // reconnects by itself; the command client reports outages
-    this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
-    // Events published while this subscriber was away are lost with pub/sub:
-    // once it is subscribed again and answers, the probe starts a resync.
-    this.subscriber.on('ready', () => {
-      this.epochDue = true;
-      void this.subscribeToEvents();
-    });
-    this.subscriber.on('close', () => {
-      this.subscribed = false;
-      this.missed = true;
-    });
+    this.tag = `{${prefix}}`;
+    this.epochKey = `${this.tag}epoch`;
+    const channel = `${this.tag}session-events`;
+    const handlers = {
+      message: (message: string) => this.receive(message),
+      lost: () => {
+        this.missed = true;
+        // A new connection may lead to a new dataset (a node that restarted empty).
+        this.epochDue = true;
+      },
+    };
+    this.link = isCluster(options.client)
+      ? new RedisShardedPubSubLink(
+          options.client,
+          options.subscriber as Cluster | undefined,
+          channel,
+          `${this.tag}probe:${this.origin}`,
+          PROBE_TIMEOUT_MS,
+          handlers,
+        )
+      : new RedisPubSubLink(options.client, options.subscriber as Redis | undefined, channel, PROBE_TIMEOUT_MS, handlers);
     this.client.on('ready', () => {
       this.epochDue = true;
       void this.probe();
     });
-    void this.subscribeToEvents();
     this.probeTimer = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);
     this.probeTimer.unref();
   }
@@ -155,9 +181,7 @@ export class RedisSessionStore implements SessionStore {
   /** Closes the subscriber connection this store opened; the command client is yours to close. */
   async close(): Promise<void> {
     clearInterval(this.probeTimer);
-    if (this.ownsSubscriber) {
-      this.subscriber.disconnect();
-    }
+    this.link.close();
   }
 
   /** Stores a revocation (none for a disconnect) and tells every other instance. */
@@ -167,23 +191,14 @@ export class RedisSessionStore implements SessionStore {
     } else if (event.type === 'revoke-subject') {
       await this.client.eval(SET_LATER_REVOCATION, 1, this.subjectKey(event.subject), String(event.revokedAt), String(event.expiresAt));
     }
-    await this.client.publish(this.channel, JSON.stringify({ origin: this.origin, event } satisfies Envelope));
-  }
-
-  /** A failed SUBSCRIBE is sent again on the next 'ready'. Resolves with whether it took. */
-  private subscribeToEvents(): Promise<boolean> {
-    return this.subscriber.subscribe(this.channel).then(
-      () => (this.subscribed = true),
-      () => false,
-    );
+    await this.link.publish(JSON.stringify({ origin: this.origin, event } satisfies Envelope));
   }
 
   /**
-   * One at a time, every `PROBE_INTERVAL_MS`: a PING over the subscriber
-   * connection (its answer arrives after every message published before it),
-   * then, when due, the dataset's epoch. The first probe answered while
-   * subscribed after a miss starts a resync. An unanswered PING replaces the
-   * connection: what it swallowed would otherwise answer later commands.
+   * One at a time, every `PROBE_INTERVAL_MS`: a check of the link (that it
+   * is subscribed and has received everything published before the check),
+   * then, when due, the dataset's epoch. The first check that succeeds after
+   * a miss starts a resync.
    */
   private async probe(): Promise<void> {
     if (this.probing) {
@@ -191,20 +206,9 @@ export class RedisSessionStore implements SessionStore {
     }
     this.probing = true;
     try {
-      if (this.subscriber.status !== 'ready') {
+      if (!(await this.link.check())) {
         this.missed = true;
-        return;
-      }
-      try {
-        await withinTimeout(this.subscriber.ping(), PROBE_TIMEOUT_MS);
-      } catch {
-        this.missed = true;
-        this.subscriber.disconnect(true);
-        return;
-      }
-      if (!this.subscribed) {
-        this.missed = true;
-        void this.subscribeToEvents();
+        this.epochDue = true;
         return;
       }
       if (this.epochDue) {
@@ -215,7 +219,9 @@ export class RedisSessionStore implements SessionStore {
         this.resync();
       }
     } catch {
-      this.missed = true; // the command connection failed the epoch check: try again next time
+      // The link's check or the epoch check failed on Redis: try again next time.
+      this.missed = true;
+      this.epochDue = true;
     } finally {
       this.probing = false;
     }
@@ -254,10 +260,7 @@ export class RedisSessionStore implements SessionStore {
     this.resyncListeners.forEach((listener) => listener());
   }
 
-  private receive(channel: string, message: string): void {
-    if (channel !== this.channel) {
-      return;
-    }
+  private receive(message: string): void {
     let envelope: Envelope;
     try {
       envelope = JSON.parse(message) as Envelope;
@@ -284,12 +287,15 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  // Hash tags are not needed: each key is read on its own.
   private sessionKey(sessionId: string): string {
-    return `${this.prefix}revoked:sid:${sessionId}`;
+    return `${this.tag}revoked:sid:${sessionId}`;
   }
 
   private subjectKey(subject: string): string {
-    return `${this.prefix}revoked:sub:${subject}`;
+    return `${this.tag}revoked:sub:${subject}`;
   }
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return client.isCluster;
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
+import { OutageLog } from './redis-outage-log.js';
 
 /**
  * What a Redis client on the handshake path needs. ioredis's defaults are
@@ -35,6 +35,11 @@ export const WS_AUTH_REDIS_OPTIONS: Readonly<RedisOptions> = {
 // repository's tests run these sources as ESM, from the repository's root.
 const load: NodeJS.Require = typeof require === 'function' ? require : createRequire(`${process.cwd()}/package.json`);
 
+/** The ioredis package, loaded when a client is made (it is an optional peer). */
+export function loadIoredis(): typeof import('ioredis') {
+  return load('ioredis') as typeof import('ioredis');
+}
+
 /**
  * An ioredis client set up for `RedisTicketStore` (`WS_AUTH_REDIS_OPTIONS`,
  * your options on top). It connects in the background: the app starts while
@@ -44,26 +49,13 @@ const load: NodeJS.Require = typeof require === 'function' ? require : createReq
  * (`client.disconnect()`).
  */
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
-  const { Redis: RedisClient } = load('ioredis') as typeof import('ioredis');
+  const { Redis: RedisClient } = loadIoredis();
   const client = new RedisClient(url, { ...WS_AUTH_REDIS_OPTIONS, ...options });
-  const logger = new Logger('WsAuth');
-  // One warning per outage, not one per reconnection attempt. A lost
-  // connection shows as 'reconnecting' (no 'error'), a failed connect as
-  // 'error'; listening to 'error' also keeps ioredis from printing each one.
-  let down = false;
-  const report = (why: string) => {
-    if (!down) {
-      down = true;
-      logger.warn(`Redis is unreachable (${why}); retrying in the background`);
-    }
-  };
-  client.on('error', (error: NodeJS.ErrnoException) => report(error.code ?? error.name));
-  client.on('reconnecting', () => report('connection lost'));
-  client.on('ready', () => {
-    if (down) {
-      down = false;
-      logger.log('Redis is reachable again');
-    }
-  });
+  const outage = new OutageLog('Redis');
+  // A lost connection shows as 'reconnecting' (no 'error'), a failed connect
+  // as 'error'; listening to 'error' also keeps ioredis from printing each one.
+  client.on('error', (error: NodeJS.ErrnoException) => outage.down(error.code ?? error.name));
+  client.on('reconnecting', () => outage.down('connection lost'));
+  client.on('ready', () => outage.up());
   return client;
 }
