@@ -60,9 +60,7 @@ async function authModule(auth: WsAuthServerOptions, cleanups: Array<() => void>
     const { client, subscriber, close } = await connectSharedRedis(auth.sharedRedis);
     cleanups.push(close);
     countPubSubMessages(subscriber);
-    // The store's type says `Redis`; it uses single-key commands and
-    // classic pub/sub, which a `Cluster` client routes by itself.
-    options.sessions = { store: new RedisSessionStore({ client: client as Redis, subscriber: subscriber as Redis }) };
+    options.sessions = { store: new RedisSessionStore({ client, subscriber }) };
     options.tickets = { store: new RedisTicketStore(client) };
   } else if (auth.sessionsRedisPort !== undefined) {
     const client = await connectRedis(auth.sessionsRedisPort);

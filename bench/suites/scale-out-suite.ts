@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisCluster } from '../../test/support/redis-cluster.js';
 import type { BenchSettings } from '../bench-settings.js';
-import { TICKETED_PATH, GUARDED_PATH, type BenchRedisEndpoint } from '../servers/server-config.js';
+import { isSessionEventsChannel } from '../servers/pubsub-traffic.js';
+import { GUARDED_PATH, TICKETED_PATH, type BenchRedisEndpoint } from '../servers/server-config.js';
 import { benchSessionId } from '../support/bench-credentials.js';
 import { BenchServerProcess } from '../support/bench-server-process.js';
 import { countersBetween, RedisNodeProbe, type RedisNodeCounters, type RedisNodeSubscribers } from '../support/redis-node-stats.js';
@@ -24,7 +25,11 @@ const BURST_DELIVERY_TIMEOUT_MS = 10_000;
 /** The instances of one setup hold the sockets of users from here on, 100k apart (no two sockets share a session). */
 const HELD_USERS_FROM: Record<SetupName, number> = { cluster: 2_000_000, single: 3_000_000 };
 const USERS_PER_INSTANCE = 100_000;
-/** Redis idles (cluster bus gossip, cron, the instances' probes): its CPU over this long is subtracted from a burst's. */
+/**
+ * Redis idles (cluster bus gossip, cron, the instances' link probes, which on
+ * a Cluster are SPUBLISHes): what its counters do over this long, pro rata,
+ * is subtracted from a burst's.
+ */
 const IDLE_WINDOW_MS = 1000;
 
 interface Setup {
@@ -35,8 +40,8 @@ interface Setup {
   readonly ticketLoad: HandshakeLoadProcess;
   /** Per instance: the holder's index of the next socket to revoke (the lowest still open). */
   readonly nextSocket: number[];
-  /** Per node: CPU µs per ms while nothing but the background runs. */
-  idleCpuPerMs: number[];
+  /** Per node: every counter's growth per ms while nothing but the background runs (gossip, cron, the links' probes). */
+  idlePerMs: RedisNodeCounters[];
 }
 
 /** What one burst of revocations cost, per revocation. */
@@ -45,7 +50,8 @@ interface Burst {
   readonly subscribers: number;
   readonly elapsedMs: number;
   /** Per node, in the order of the setup's nodes. */
-  readonly nodes: ReadonlyArray<RedisNodeCounters & { readonly subscribers: number; readonly deliveries: number; readonly idleCpuMicros: number }>;
+  /** Per node, what the burst added over the node's idle background. */
+  readonly nodes: ReadonlyArray<RedisNodeCounters & { readonly subscribers: number; readonly deliveries: number }>;
   /** Per instance: messages its subscriber connection received. */
   readonly instanceMessages: number[];
   /** Server CPU µs of an instance that only listened (not the revoking one). */
@@ -99,7 +105,7 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
     // Opened one setup at a time: 2 cores, and the handshakes of one would slow the other's.
     for (const setup of setups) {
       await Promise.all(setup.holders.map((holder) => holder.open(perInstance)));
-      setup.idleCpuPerMs = await idleCpuPerMs(setup.probes);
+      setup.idlePerMs = await idlePerMs(setup.probes);
       benchLog(`scale-out ${setup.name}: ${config.instances} instances hold ${perInstance * config.instances} sockets`);
     }
     // Warm-up, discarded: the first revocations and ticket handshakes of each instance compile their paths.
@@ -165,7 +171,7 @@ async function startSetup(name: SetupName, endpoint: BenchRedisEndpoint, ports: 
   );
   const ticketLoad = await HandshakeLoadProcess.start(servers[0], TICKETED_PATH, settings.handshake);
   const probes = await Promise.all(ports.map((port) => RedisNodeProbe.connect(port)));
-  return { name, servers, holders, probes, ticketLoad, nextSocket: servers.map(() => 0), idleCpuPerMs: ports.map(() => 0) };
+  return { name, servers, holders, probes, ticketLoad, nextSocket: servers.map(() => 0), idlePerMs: [] };
 }
 
 /**
@@ -198,14 +204,18 @@ async function ticketRun(setup: Setup, settings: BenchSettings, lastRate: number
   return setup.ticketLoad.measure({ kind: 'ticket', tickets }, run);
 }
 
-/** Redis CPU per node while the setup idles, µs per ms. */
-async function idleCpuPerMs(probes: readonly RedisNodeProbe[]): Promise<number[]> {
+/** What every node's counters do per ms while the setup idles. */
+async function idlePerMs(probes: readonly RedisNodeProbe[]): Promise<RedisNodeCounters[]> {
   const before = await Promise.all(probes.map((probe) => probe.counters()));
   const started = performance.now();
   await sleep(IDLE_WINDOW_MS);
   const after = await Promise.all(probes.map((probe) => probe.counters()));
   const elapsed = performance.now() - started;
-  return probes.map((_, i) => (after[i].cpuMicros - before[i].cpuMicros) / elapsed);
+  return probes.map((_, i) => scaleCounters(countersBetween(before[i], after[i]), 1 / elapsed));
+}
+
+function scaleCounters(counters: RedisNodeCounters, factor: number): RedisNodeCounters {
+  return Object.fromEntries(Object.entries(counters).map(([key, value]) => [key, value * factor])) as unknown as RedisNodeCounters;
 }
 
 /**
@@ -243,11 +253,11 @@ async function burst(setup: Setup, label: string, count: number, standIns?: Stan
     subscribers: setup.servers.length + (standIns?.count ?? 0),
     elapsedMs,
     nodes: setup.probes.map((_, i) => {
-      const delta = countersBetween(before[i], after[i]);
+      const delta = countersBetween(scaleCounters(setup.idlePerMs[i], window), countersBetween(before[i], after[i]));
       const local = localSubscribers(subscriptions[i]);
       // Redis counts no deliveries: every publish a node serves or hears over the bus goes to each local subscriber.
       const deliveries = (delta.publishCalls + delta.busPublishReceived) * local.classic + (delta.spublishCalls + delta.busShardPublishReceived) * local.sharded;
-      return { ...delta, subscribers: local.classic + local.sharded, deliveries, idleCpuMicros: setup.idleCpuPerMs[i] * window };
+      return { ...delta, subscribers: local.classic + local.sharded, deliveries };
     }),
     instanceMessages: heard,
     listenerCpuMicros: listenerAfter.cpuMicros - listenerBefore.cpuMicros,
@@ -269,15 +279,17 @@ async function burstWithStandIns(setup: Setup, count: number, label: string, rev
   }
 }
 
+/** Subscribers of the events channel on one node (not of a Cluster link's probe channels, one subscriber each). */
 function localSubscribers(node: RedisNodeSubscribers): { classic: number; sharded: number } {
-  const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+  const sum = (counts: Record<string, number>) =>
+    Object.entries(counts).reduce((total, [channel, subscribers]) => total + (isSessionEventsChannel(channel) ? subscribers : 0), 0);
   return { classic: sum(node.channels), sharded: sum(node.shardChannels) };
 }
 
 /** Per revocation, over every node of the setup. */
 function perRevocation(burst: Burst) {
   const total = (of: (node: Burst['nodes'][number]) => number) => burst.nodes.reduce((sum, node) => sum + of(node), 0) / burst.revocations;
-  const cpu = burst.nodes.map((node) => Math.max(0, node.cpuMicros - node.idleCpuMicros) / burst.revocations);
+  const cpu = burst.nodes.map((node) => Math.max(0, node.cpuMicros) / burst.revocations);
   return {
     publishes: total((node) => node.publishCalls + node.spublishCalls),
     busMessages: total((node) => node.busPublishReceived + node.busShardPublishReceived),

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
+import { isSessionEventsChannel } from '../servers/pubsub-traffic.js';
 import type { RedisNodeSubscribers } from './redis-node-stats.js';
 
 /**
- * Bare subscriber connections on the channels the instances listen on, placed
+ * Bare subscriber connections on the channel the instances hear events on, placed
  * as more instances would be: classic channels round-robin over every node
  * (an ioredis `Cluster` subscribes on a node of its choosing), shard channels
  * on the node that owns them (the only one that takes `SSUBSCRIBE`). Redis
@@ -21,8 +22,11 @@ export class StandInSubscribers {
 
   /** `count` subscribers, given where the instances' subscriptions sit now (per node port). */
   static async start(count: number, subscriptions: ReadonlyMap<number, RedisNodeSubscribers>): Promise<StandInSubscribers> {
-    const classic = [...new Set([...subscriptions.values()].flatMap((node) => Object.keys(node.channels)))];
-    const sharded = [...subscriptions].flatMap(([port, node]) => Object.keys(node.shardChannels).map((channel) => ({ port, channel })));
+    // The events channel alone: a Cluster link's probe channels are each one instance's own.
+    const classic = [...new Set([...subscriptions.values()].flatMap((node) => Object.keys(node.channels)))].filter(isSessionEventsChannel);
+    const sharded = [...subscriptions]
+      .flatMap(([port, node]) => Object.keys(node.shardChannels).map((channel) => ({ port, channel })))
+      .filter(({ channel }) => isSessionEventsChannel(channel));
     const ports = [...subscriptions.keys()];
     const connections: Redis[] = [];
     try {
