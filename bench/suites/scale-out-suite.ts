@@ -104,7 +104,7 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
     }
     // Opened one setup at a time: 2 cores, and the handshakes of one would slow the other's.
     for (const setup of setups) {
-      await Promise.all(setup.holders.map((holder) => holder.open(perInstance)));
+      await fillHolders(setup, perInstance);
       setup.idlePerMs = await idlePerMs(setup.probes);
       benchLog(`scale-out ${setup.name}: ${config.instances} instances hold ${perInstance * config.instances} sockets`);
     }
@@ -113,12 +113,12 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
       await timeRevocations(setup, Math.min(20, config.revocationsPerRound));
       await burst(setup, 'warmup', Math.min(200, config.burst));
       await ticketRun(setup, settings, undefined);
-      await Promise.all(setup.holders.map((holder) => holder.open(perInstance)));
+      await fillHolders(setup, perInstance);
     }
     for (let i = 0; i < config.rounds; i++) {
       for (const setup of roundOrder(setups, i)) {
         const latenciesMs = await timeRevocations(setup, config.revocationsPerRound);
-        await Promise.all(setup.holders.map((holder) => holder.open(perInstance)));
+        await fillHolders(setup, perInstance);
         const measured = await burst(setup, `round-${i}`, config.burst);
         const standInBurst = await burstWithStandIns(setup, config.standInSubscribers, `round-${i}`, config.burst);
         const tickets = await ticketRun(setup, settings, records[setup.name].at(-1)?.tickets.rate);
@@ -162,6 +162,31 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
   };
 }
 
+/** Handshakes refused while opening (a Redis command past its timeout on an overloaded machine: 503) are tried again, this often. */
+const OPEN_ATTEMPTS = 3;
+
+/**
+ * Tops every holder of the setup up to `perInstance` sockets. A refusal is
+ * the library failing closed (a store command past its bound), not a wrong
+ * figure: the missing sockets are opened again, and said so.
+ */
+async function fillHolders(setup: Setup, perInstance: number): Promise<void> {
+  await Promise.all(
+    setup.holders.map(async (holder, i) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await holder.open(perInstance);
+        } catch (error) {
+          if (attempt >= OPEN_ATTEMPTS) {
+            throw error;
+          }
+          benchLog(`scale-out ${setup.name} instance ${i}: ${(error as Error).message}; opening the rest again`);
+        }
+      }
+    }),
+  );
+}
+
 async function startSetup(name: SetupName, endpoint: BenchRedisEndpoint, ports: number[], instances: number, settings: BenchSettings): Promise<Setup> {
   const servers = await Promise.all(
     Array.from({ length: instances }, (_, i) => BenchServerProcess.start(`server-scale-out-${name}-${i}`, { kind: 'ws-auth', sharedRedis: endpoint })),
@@ -184,7 +209,14 @@ async function timeRevocations(setup: Setup, count: number): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const holding = i % instances;
-    const n = setup.nextSocket[holding]++;
+    let n = setup.nextSocket[holding]++;
+    // Skips a socket whose handshake was refused (and opened again under another number).
+    for (let skipped = 0; !(await setup.holders[holding].isHeld(n)); skipped++) {
+      if (skipped > 100) {
+        throw new Error(`scale-out ${setup.name}: instance ${holding} holds none of the sockets it should`);
+      }
+      n = setup.nextSocket[holding]++;
+    }
     const closing = setup.holders[holding].awaitClose(n);
     const user = HELD_USERS_FROM[setup.name] + holding * USERS_PER_INSTANCE + n;
     const { startedAt } = await setup.servers[(holding + 1) % instances].revoke(benchSessionId(user));
