@@ -150,7 +150,7 @@ export async function runScaleOutSuite(settings: BenchSettings): Promise<SuiteRe
             p50Ms,
             p99Ms,
             samples: latenciesMs.length,
-            // The slow tail, one by one: on the cluster it is where the bus shows.
+            // The slow tail, one by one: where a cluster bus crossing (classic pub/sub) shows.
             over10Ms: latenciesMs.filter((ms) => ms > 10).map((ms) => round(ms, 2)),
             burst,
             standInBurst,
