@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Cluster } from 'ioredis';
 import {
+  createRedisClient,
   createRedisClusterClient,
   JwtVerifier,
   RedisSessionStore,
@@ -12,6 +13,7 @@ import {
   TicketService,
   WsAuth,
   WsAuthError,
+  WsAuthConfigurationError,
   WsAuthInfo,
   WsSessionService,
 } from 'nestjs-ws-auth';
@@ -331,6 +333,19 @@ describeWithRedis('the Redis stores on a real Redis Cluster', () => {
       await sessions.close();
       client.disconnect();
       seed?.close();
+    }
+  });
+
+  it('refuses, at construction, a subscriber that cannot carry sharded pub/sub, and a prefix that would break the hash tag', () => {
+    const plain = createRedisClient('redis://127.0.0.1:1', { lazyConnect: true });
+    const unsharded = createRedisClusterClient(cluster.seeds, { lazyConnect: true });
+    try {
+      expect(() => new RedisSessionStore({ client: a.client, subscriber: plain })).toThrow(WsAuthConfigurationError);
+      expect(() => new RedisSessionStore({ client: a.client, subscriber: unsharded })).toThrow(/shardedSubscribers/);
+      expect(() => new RedisSessionStore({ client: a.client, prefix: 'app:{x}:' })).toThrow(WsAuthConfigurationError);
+    } finally {
+      plain.disconnect();
+      unsharded.disconnect();
     }
   });
 

@@ -121,6 +121,9 @@ export class RedisSessionStore implements SessionStore {
     if (/[{}]/.test(prefix)) {
       throw new WsAuthConfigurationError('the RedisSessionStore prefix must not contain braces: the store puts it in braces itself, as a Redis Cluster hash tag');
     }
+    if (options.subscriber && options.subscriber.isCluster !== options.client.isCluster) {
+      throw new WsAuthConfigurationError('the RedisSessionStore subscriber must be of the kind of its client: both a Redis, or both a Cluster');
+    }
     this.client = options.client;
     this.tag = `{${prefix}}`;
     this.epochKey = `${this.tag}epoch`;
