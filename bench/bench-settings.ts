@@ -1,7 +1,7 @@
 /**
  * How long and how hard each suite runs. `full` is what results.json and
- * BENCHMARKS.md report (about four minutes on 2 cores); `quick` is a smoke
- * run of the same code under a minute, for checking the bench still works.
+ * BENCHMARKS.md report; `quick` is a smoke run of the same code, much
+ * shorter, for checking the bench still works (BENCHMARKS.md says how long each takes).
  * The issue's figures name 10k sockets: `handshake_cost_ratio_10k_vs_100`
  * is the ratio between the two `liveSockets` counts whatever they are.
  */
