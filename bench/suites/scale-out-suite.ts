@@ -44,13 +44,12 @@ interface Setup {
   idlePerMs: RedisNodeCounters[];
 }
 
-/** What one burst of revocations cost, per revocation. */
+/** What one burst of revocations cost, in all (`perRevocation()` divides). */
 interface Burst {
   readonly revocations: number;
   readonly subscribers: number;
   readonly elapsedMs: number;
-  /** Per node, in the order of the setup's nodes. */
-  /** Per node, what the burst added over the node's idle background. */
+  /** Per node (in the order of the setup's nodes), what the burst added over the node's idle background. */
   readonly nodes: ReadonlyArray<RedisNodeCounters & { readonly subscribers: number; readonly deliveries: number }>;
   /** Per instance: messages its subscriber connection received. */
   readonly instanceMessages: number[];
