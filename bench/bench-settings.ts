@@ -1,7 +1,7 @@
 /**
  * How long and how hard each suite runs. `full` is what results.json and
- * BENCHMARKS.md report (about four minutes on 2 cores); `quick` is a smoke
- * run of the same code under a minute, for checking the bench still works.
+ * BENCHMARKS.md report; `quick` is a smoke run of the same code, much
+ * shorter, for checking the bench still works (BENCHMARKS.md says how long each takes).
  * The issue's figures name 10k sockets: `handshake_cost_ratio_10k_vs_100`
  * is the ratio between the two `liveSockets` counts whatever they are.
  */
@@ -38,6 +38,22 @@ export interface BenchSettings {
     readonly warmup: number;
     readonly perRun: number;
   };
+  readonly scaleOut: {
+    /** ws-auth instances on each Redis (the cluster's, and the single one's). */
+    readonly instances: number;
+    /** Idle authenticated sockets held across the instances of one Redis. */
+    readonly sockets: number;
+    /** Rounds: each measures both Redis setups, in alternating order. */
+    readonly rounds: number;
+    /** Revocations timed per setup and round (fan-out latency). */
+    readonly revocationsPerRound: number;
+    /** Revocations fired back to back per setup and round, for the per-revocation counters and Redis CPU. */
+    readonly burst: number;
+    /** Measured part of each ticket-handshake run (after the handshake settings' warm-up). */
+    readonly ticketRunMs: number;
+    /** Bare subscribers added beside the instances for one more burst: what each further subscriber costs Redis. */
+    readonly standInSubscribers: number;
+  };
 }
 
 export const FULL_SETTINGS: BenchSettings = {
@@ -48,6 +64,7 @@ export const FULL_SETTINGS: BenchSettings = {
   memory: { counts: [1000, 10000], runs: 3 },
   liveSockets: { counts: [100, 10000] },
   revocation: { sockets: 32, warmup: 20, perRun: 100 },
+  scaleOut: { instances: 4, sockets: 10000, rounds: 5, revocationsPerRound: 100, burst: 2000, ticketRunMs: 800, standInSubscribers: 28 },
 };
 
 /** Shorter runs, fewer sockets (1k instead of 10k): the same code paths, figures only indicative. */
@@ -59,4 +76,5 @@ export const QUICK_SETTINGS: BenchSettings = {
   memory: { counts: [1000], runs: 1 },
   liveSockets: { counts: [100, 1000] },
   revocation: { sockets: 16, warmup: 5, perRun: 30 },
+  scaleOut: { instances: 4, sockets: 1000, rounds: 2, revocationsPerRound: 30, burst: 300, ticketRunMs: 300, standInSubscribers: 28 },
 };

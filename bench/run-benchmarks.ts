@@ -15,6 +15,7 @@ import { runMemorySuite } from './suites/memory-suite.js';
 import { runMessageSuite } from './suites/message-suite.js';
 import { runRevocationSuite } from './suites/revocation-suite.js';
 import { runSocketIoSuite } from './suites/socket-io-suite.js';
+import { runScaleOutSuite } from './suites/scale-out-suite.js';
 
 /**
  * `npm run bench` / `npm run bench:quick`. Runs every suite, prints the
@@ -22,13 +23,13 @@ import { runSocketIoSuite } from './suites/socket-io-suite.js';
  * BENCHMARKS.md (full runs of every suite only; other runs write
  * bench/results.<mode>.json, untracked). Reports; never fails on a figure.
  *
- * Flags: --quick, --only=handshake,message,memory,live,revocation,socket.io,
+ * Flags: --quick, --only=handshake,message,memory,live,revocation,socket.io,scale-out,
  * --scenarios=nest,header,... (a subset of the handshake scenarios),
  * --cpu-prof (V8 CPU profiles of the servers, in bench/profiles),
  * --heap-snapshot (a heap snapshot of each memory server with N sockets open).
  */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const SUITES = ['handshake', 'message', 'memory', 'live', 'revocation', 'socket.io'] as const;
+const SUITES = ['handshake', 'message', 'memory', 'live', 'revocation', 'socket.io', 'scale-out'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -68,6 +69,7 @@ await run('memory', () => runMemorySuite(settings, flags['heap-snapshot'] ? prof
 await run('live', () => runLiveSocketsSuite(settings, cpuProfileDir));
 await run('revocation', () => runRevocationSuite(settings));
 await run('socket.io', () => runSocketIoSuite(settings, cpuProfileDir));
+await run('scale-out', () => runScaleOutSuite(settings));
 
 const complete = only.length === SUITES.length && !flags.scenarios;
 const report: BenchReport = {

@@ -68,6 +68,11 @@ function awaitClose({ n }: { n: number }): Promise<SocketClose> {
   return new Promise((resolve) => closeWaiters.set(n, resolve));
 }
 
+/** Whether socket n is open now (not refused at its handshake, not closed since). */
+function isHeld({ n }: { n: number }): boolean {
+  return held.has(n);
+}
+
 /** Closes every held socket and waits until the closes are done. */
 async function closeAll(): Promise<{ held: number }> {
   const closing = [...held.values()].map((socket) => new Promise((resolve) => {
@@ -78,4 +83,4 @@ async function closeAll(): Promise<{ held: number }> {
   return { held: held.size };
 }
 
-serveIpc({ open, awaitClose, closeAll });
+serveIpc({ open, awaitClose, isHeld, closeAll });

@@ -2,6 +2,7 @@ import type { Figures } from '../suites/figures.js';
 import { HANDSHAKE_SCENARIOS } from '../suites/handshake-scenarios.js';
 import { SOCKET_IO_HANDSHAKE_SCENARIOS, SOCKET_IO_MESSAGE_SCENARIOS } from '../suites/socket-io-suite.js';
 import type { BenchReport } from './bench-report.js';
+import { scaleOutReport } from './scale-out-report.js';
 import { judge, TARGETS } from './targets.js';
 
 /** The tables of BENCHMARKS.md, from one report. */
@@ -170,6 +171,7 @@ export function markdownReport(report: BenchReport): string {
 
   out.push('', '### Revocation fan-out through Redis', '');
   out.push(`\`revokeSession()\` on instance A to the client seeing 4403 from instance B: p50 ${show(f.revocation_p50_ms)} ms, p99 ${show(f.revocation_p99_ms)} ms, max ${show(f.revocation_max_ms)} ms.`);
+  out.push(...scaleOutReport(f, show));
   return out.join('\n') + '\n';
 }
 

@@ -8,6 +8,7 @@ import { receiveConfig, serveIpc } from '../support/ipc-endpoint.js';
 import { startBareWsServer } from './bare-ws-server.js';
 import { startNestBenchApp } from './nest-bench-app.js';
 import type { ServerConfig, ServerInfo } from './server-config.js';
+import { pubsubTraffic } from './pubsub-traffic.js';
 import { serverMemory, serverUsage } from './server-probes.js';
 
 /**
@@ -64,6 +65,29 @@ serveIpc(
       await app.get(WsSessionService).revokeSession(sessionId, Date.now() + 3_600_000);
       return { startedAt };
     },
+    /**
+     * Revokes `count` sessions named `${prefix}${i}`, `concurrency` at a time, as
+     * fast as the store takes them: the load whose cost per revocation the
+     * scale-out suite counts on every Redis node.
+     */
+    revokeMany: async ({ prefix, count, concurrency }: { prefix: string; count: number; concurrency: number }) => {
+      if (!app) {
+        throw new Error('no sessions on a bare server');
+      }
+      const sessions = app.get(WsSessionService);
+      const expiresAt = Date.now() + 3_600_000;
+      const started = epochMs();
+      let next = 0;
+      const lane = async () => {
+        while (next < count) {
+          await sessions.revokeSession(`${prefix}${next++}`, expiresAt);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, lane));
+      return { elapsedMs: epochMs() - started };
+    },
+    /** Pub/sub messages received so far (sharedRedis servers). */
+    pubsubReceived: () => ({ received: pubsubTraffic.received }),
   },
   { port, pid: process.pid } satisfies ServerInfo,
 );

@@ -20,6 +20,8 @@ import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
 import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway, VerifyClientEchoGateway } from './bench-gateways.js';
 import { GuardedEchoIoGateway, OpenEchoIoGateway } from './bench-io-gateways.js';
 import { serveIssuerJwks } from './bench-issuer-jwks.js';
+import { countPubSubMessages } from './pubsub-traffic.js';
+import { connectSharedRedis } from './shared-redis-clients.js';
 import type { BenchTransport, WsAuthServerOptions } from './server-config.js';
 
 /**
@@ -64,7 +66,13 @@ async function authModule(auth: WsAuthServerOptions, transport: BenchTransport, 
   verifiers.push(new JwtVerifier({ secret: BENCH_JWT_SECRET, algorithms: ['HS256'], requiredClaims: ['sub', 'sid', 'iat', 'exp'] }));
 
   const options: WsAuthModuleOptions = { verifiers };
-  if (auth.sessionsRedisPort !== undefined) {
+  if (auth.sharedRedis) {
+    const { client, subscriber, close } = await connectSharedRedis(auth.sharedRedis);
+    cleanups.push(close);
+    countPubSubMessages(subscriber);
+    options.sessions = { store: new RedisSessionStore({ client, subscriber }) };
+    options.tickets = { store: new RedisTicketStore(client) };
+  } else if (auth.sessionsRedisPort !== undefined) {
     const client = await connectRedis(auth.sessionsRedisPort);
     cleanups.push(() => client.disconnect());
     options.sessions = { store: new RedisSessionStore({ client }) };

@@ -18,7 +18,18 @@ export interface WsAuthServerOptions {
   readonly tickets?: { readonly store: 'memory' } | { readonly store: 'redis'; readonly redisPort: number };
   /** Also accept an external issuer's RS256 access tokens, its JWKS served from this process. */
   readonly issuer?: BenchIssuer;
+  /**
+   * One of several instances sharing this Redis (or Redis Cluster) for
+   * sessions and tickets alike; overrides `sessionsRedisPort` and `tickets`.
+   * The server counts the pub/sub messages its subscriber connection receives.
+   */
+  readonly sharedRedis?: BenchRedisEndpoint;
 }
+
+/** A Redis of the benchmark's own: one server, or the seed nodes of a cluster. */
+export type BenchRedisEndpoint =
+  | { readonly kind: 'single'; readonly port: number }
+  | { readonly kind: 'cluster'; readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
 
 /** A stand-in OAuth issuer: its identifier, the audience of its tokens, its public signing key. */
 export interface BenchIssuer {

@@ -23,6 +23,10 @@ export class SocketHolderProcess {
     return this.child.request<SocketClose>('awaitClose', { n });
   }
 
+  isHeld(n: number): Promise<boolean> {
+    return this.child.request<boolean>('isHeld', { n });
+  }
+
   async closeAll(): Promise<void> {
     await this.child.request('closeAll');
   }

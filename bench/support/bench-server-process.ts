@@ -100,6 +100,17 @@ export class BenchServerProcess {
     return this.child.request('revoke', { sessionId });
   }
 
+  /** Revokes `count` sessions (`${prefix}0`, `${prefix}1`, ...) back to back; how long that took. */
+  revokeMany(prefix: string, count: number, concurrency: number): Promise<{ elapsedMs: number }> {
+    return this.child.request('revokeMany', { prefix, count, concurrency });
+  }
+
+  /** How many pub/sub messages the server's subscriber connection has received since it started. */
+  async pubsubReceived(): Promise<number> {
+    const { received } = await this.child.request<{ received: number }>('pubsubReceived');
+    return received;
+  }
+
   /** Runs `work` and says what this server spent meanwhile. */
   async spendDuring<T>(work: () => Promise<T>): Promise<{ result: T; spend: ServerSpend }> {
     const before = await this.usage();
