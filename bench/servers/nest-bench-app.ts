@@ -5,7 +5,6 @@ import { Redis } from 'ioredis';
 import {
   createRedisClient,
   IssuerVerifier,
-  JwtVerifier,
   MemoryTicketStore,
   RedisSessionStore,
   RedisTicketStore,
@@ -14,8 +13,15 @@ import {
   type WsAuthModuleOptions,
   type WsTokenVerifier,
 } from 'nestjs-ws-auth';
-import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
-import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway, VerifyClientEchoGateway } from './bench-gateways.js';
+import {
+  AllowAllEchoGateway,
+  GuardedEchoGateway,
+  OpenEchoGateway,
+  TicketedEchoGateway,
+  VerifierFloorEchoGateway,
+  VerifyClientEchoGateway,
+} from './bench-gateways.js';
+import { benchJwtVerifier } from './bench-jwt-verifier.js';
 import { serveIssuerJwks } from './bench-issuer-jwks.js';
 import type { WsAuthServerOptions } from './server-config.js';
 
@@ -38,7 +44,7 @@ export async function startNestBenchApp(auth: WsAuthServerOptions | undefined): 
 }
 
 function plainModule(): DynamicModule {
-  @Module({ providers: [OpenEchoGateway, VerifyClientEchoGateway] })
+  @Module({ providers: [OpenEchoGateway, VerifyClientEchoGateway, VerifierFloorEchoGateway] })
   class PlainBenchModule {}
   return { module: PlainBenchModule };
 }
@@ -49,9 +55,9 @@ async function authModule(auth: WsAuthServerOptions, cleanups: Array<() => void>
     const jwks = await serveIssuerJwks(auth.issuer);
     cleanups.push(() => jwks.server.close());
     // First, as in an app that takes an issuer's tokens beside its own.
-    verifiers.push(new IssuerVerifier({ issuer: auth.issuer.issuer, audience: auth.issuer.audience, jwksUri: jwks.jwksUri, algorithms: ['RS256'] }));
+    verifiers.push(new IssuerVerifier({ issuer: auth.issuer.issuer, audience: auth.issuer.audience, jwksUri: jwks.jwksUri, algorithms: ['RS256', 'ES256'] }));
   }
-  verifiers.push(new JwtVerifier({ secret: BENCH_JWT_SECRET, algorithms: ['HS256'], requiredClaims: ['sub', 'sid', 'iat', 'exp'] }));
+  verifiers.push(benchJwtVerifier());
 
   const options: WsAuthModuleOptions = { verifiers };
   if (auth.sessionsRedisPort !== undefined) {
