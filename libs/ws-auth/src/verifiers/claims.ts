@@ -75,3 +75,20 @@ export function verifiedFromClaims<TPrincipal>(claims: JwtClaims, principal: TPr
     issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : undefined,
   };
 }
+
+/**
+ * Freezes verified claims and everything in them, so that a handler that
+ * changes its principal (the claims, by default) cannot change what another
+ * socket with the same token sees: the verified-token cache hands the same
+ * claims to every connection that presents the token. Claims come from
+ * `JSON.parse`, so they hold no cycles and nothing but plain data.
+ */
+export function freezeClaims<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) {
+      freezeClaims(inner);
+    }
+  }
+  return value;
+}
