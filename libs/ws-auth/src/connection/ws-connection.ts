@@ -57,7 +57,7 @@ export class HandshakeState {
   decision: ConnectionDecision | undefined = undefined;
   /** Why it was refused: at the handshake, or after the upgrade (`decision` `refused`). */
   refusal: WsAuthError | undefined = undefined;
-  /** Where it comes from, for limits per client (`clientAddressOf`); read by the decide step. */
+  /** Where it comes from, for limits per client (`clientAddressOf`); read by the decide step for a pending socket only. */
   clientAddress: string | undefined = undefined;
   /** The principal decided at the handshake, until the socket carries it. */
   auth: WsAuthInfo | undefined = undefined;
