@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSettings } from './bench-settings.js';
+import { callgrindBreakdown } from './report/callgrind-breakdown.js';
 import { instructionTable } from './report/instruction-table.js';
 import { benchLog } from './suites/bench-log.js';
 import { HandshakeLoadProcess } from './suites/handshake-run.js';
@@ -76,6 +77,8 @@ mkdirSync(dir, { recursive: true });
 const scenarios = HANDSHAKE_SCENARIOS.filter((scenario) => COUNTED.includes(scenario.name) && (!only || only.includes(scenario.name)));
 /** Instructions per handshake of each scenario, one entry per run (`undefined`: that run failed). */
 const counts = new Map<string, Array<number | undefined>>(scenarios.map((scenario) => [scenario.name, []]));
+/** The same counts by kind of work (`callgrindBreakdown`), per handshake, one entry per counted run. */
+const breakdowns = new Map<string, Array<Record<string, number>>>(scenarios.map((scenario) => [scenario.name, []]));
 try {
   for (let run = 0; run < RUNS; run++) {
     for (const scenario of roundOrder(scenarios, run)) {
@@ -110,6 +113,8 @@ async function countScenario(scenario: HandshakeScenario, outFile: string): Prom
     await load.stop();
     await server.stop(); // callgrind writes its counts at exit
   }
+  const perKind = callgrindBreakdown(outFile);
+  breakdowns.get(scenario.name)!.push(Object.fromEntries(Object.entries(perKind).map(([kind, count]) => [kind, Math.round(count / completed)])));
   return Math.round(totalInstructions(outFile) / completed);
 }
 
@@ -198,6 +203,13 @@ const results = {
   counted_handshakes: COUNTED_HANDSHAKES,
   ...figures,
   instructions_per_run: Object.fromEntries(counts),
+  // Where the instructions go, by kind of native frame: the median of each kind over the runs.
+  instructions_by_kind: Object.fromEntries(
+    [...breakdowns].map(([name, runs]) => [
+      name,
+      Object.fromEntries([...new Set(runs.flatMap(Object.keys))].map((kind) => [kind, medianOf(runs.map((run) => run[kind] ?? 0))])),
+    ]),
+  ),
 };
 // Only a complete run replaces the committed figures; any other is written beside them, untracked.
 const stem = complete ? 'results-instructions' : 'results-instructions.partial';
