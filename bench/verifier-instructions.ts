@@ -10,7 +10,7 @@
 // is subtracted from every other case, so what remains is the verification.
 // Tokens are signed by the parent (outside valgrind) and handed over in a file.
 //
-// Run: npm run bench:verifiers [-- --runs=3 --cases=a,b --node=/path/to/node,...]
+// Run: npm run bench:verifiers [-- --runs=3 --cases=a,b --node=/path/to/node,... --out=file.json]
 // With WS_AUTH_BEFORE=<built CommonJS index.js of an earlier ws-auth>, the
 // `*_before` cases measure that build's verifiers too.
 import { execFileSync, spawn } from 'node:child_process';
@@ -442,9 +442,9 @@ async function parent(): Promise<void> {
     labels: Object.fromEntries(names.map((name) => [name, CASES[name].label])),
     ...byNode,
   };
-  const out = new URL('../../../bench/results-verifiers.json', import.meta.url);
-  // A partial run (--cases) updates only what it measured.
-  const previous = existsSync(out) && wanted ? JSON.parse(readFileSync(out, 'utf8')) : {};
+  const out = arg('out') ?? fileURLToPath(new URL('../../../bench/results-verifiers.json', import.meta.url));
+  // A partial run (--cases, or --node for one version) updates only what it measured.
+  const previous = existsSync(out) && (wanted || arg('node')) ? JSON.parse(readFileSync(out, 'utf8')) : {};
   for (const version of Object.keys(byNode)) {
     byNode[version] = { ...(previous[version] ?? {}), ...byNode[version] };
   }
