@@ -637,3 +637,46 @@ describe('JwtVerifier', () => {
     });
   });
 });
+
+describe('JwtVerifier.fromJwtModuleOptions', () => {
+  const token = (claims: Json, secret: string = SECRET) => {
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  };
+  const claims = (overrides: Json = {}): Json => ({ sub: 'maggie', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, ...overrides });
+
+  it('verifies with the module secret and its signOptions algorithm', () => {
+    const verifier = JwtVerifier.fromJwtModuleOptions({ secret: SECRET, signOptions: { algorithm: 'HS256' } });
+    expect(verifier.verify(token(claims()))).toMatchObject({ subject: 'maggie' });
+    expect(() => verifier.verify(token(claims(), 'another-secret-of-at-least-32-bytes!!'))).toThrow(WsAuthError);
+  });
+
+  it('takes the issuer, audience and clock tolerance of verifyOptions', () => {
+    const verifier = JwtVerifier.fromJwtModuleOptions({ secret: SECRET, verifyOptions: { issuer: 'https://a.example', audience: 'chat', clockTolerance: 0 } });
+    expect(verifier.verify(token(claims({ iss: 'https://a.example', aud: 'chat' })))).toMatchObject({ subject: 'maggie' });
+    expect(() => verifier.verify(token(claims({ iss: 'https://a.example', aud: 'billing' })))).toThrow(WsAuthError);
+    expect(() => verifier.verify(token(claims({ iss: 'https://a.example', aud: 'chat', exp: Math.floor(Date.now() / 1000) - 2 })))).toThrow(WsAuthError);
+  });
+
+  it('takes the extra options (requiredClaims) beside the module options', () => {
+    const verifier = JwtVerifier.fromJwtModuleOptions({ secret: SECRET }, { requiredClaims: ['sub', 'exp', 'sid'] });
+    expect(() => verifier.verify(token(claims()))).toThrow(WsAuthError);
+    expect(verifier.verify(token(claims({ sid: 's' })))).toMatchObject({ sessionId: 's' });
+  });
+
+  it('keeps the secret checks: a short module secret fails at bootstrap', () => {
+    expect(() => JwtVerifier.fromJwtModuleOptions({ secret: 'short' })).toThrow(/needs at least 32/);
+  });
+
+  it.each([
+    ['a secretOrKeyProvider', { secretOrKeyProvider: () => SECRET }, /secretOrKeyProvider/],
+    ['verifyOptions.ignoreExpiration', { secret: SECRET, verifyOptions: { ignoreExpiration: true } }, /ignoreExpiration/],
+    ['verifyOptions.maxAge', { secret: SECRET, verifyOptions: { maxAge: '1h' } }, /maxAge/],
+    ['a RegExp audience', { secret: SECRET, verifyOptions: { audience: /chat.*/ } }, /not a RegExp/],
+    ['several issuers', { secret: SECRET, verifyOptions: { issuer: ['a', 'b'] } }, /one verifyOptions.issuer/],
+    ['no secret at all', { signOptions: { algorithm: 'HS256' } }, /needs a JwtModule secret or publicKey/],
+    ['an RS256 publicKey without algorithms', { publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) }, /explicit list/],
+  ])('refuses %s at bootstrap rather than dropping it', (_, options, message) => {
+    expect(() => JwtVerifier.fromJwtModuleOptions(options as never)).toThrow(message);
+  });
+});

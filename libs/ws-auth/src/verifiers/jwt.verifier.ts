@@ -8,6 +8,8 @@ import { decodeCompactJws, decodeCompactJwsHeader } from './compact-jws.js';
 import { then, type MaybePromise } from '../maybe-promise.js';
 import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 import { VerifiedTokenCache } from './verified-token.cache.js';
+import type { JwtModuleOptions } from '@nestjs/jwt';
+import { jwtVerifierOptionsFromModule, type JwtModuleVerifierOptions } from './jwt-module-options.js';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export type AsymmetricAlgorithm =
@@ -119,6 +121,18 @@ export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPri
       // fast-jwt refuses a key that does not go with the algorithms (an EC key for RS256, say).
       throw new WsAuthConfigurationError('JwtVerifier key does not fit its algorithms', { cause: error });
     }
+  }
+
+  /**
+   * A verifier for the tokens a `JwtModule` with these options signs, so
+   * the secret is written once: give the same object to
+   * `JwtModule.register()` and here.
+   */
+  static fromJwtModuleOptions<TPrincipal = JwtClaims>(
+    jwtModuleOptions: JwtModuleOptions,
+    options?: JwtModuleVerifierOptions<TPrincipal>,
+  ): JwtVerifier<TPrincipal> {
+    return new JwtVerifier<TPrincipal>(jwtVerifierOptionsFromModule(jwtModuleOptions, options));
   }
 
   /** Synchronous unless `toPrincipal` returns a promise: HMAC and public-key checks need nothing outside the process. */
