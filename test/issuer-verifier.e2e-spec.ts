@@ -86,6 +86,54 @@ describe('IssuerVerifier with a real OpenID provider', () => {
     });
   });
 
+  describe('an ES256 issuer (JOSE signatures are raw r||s, not DER)', () => {
+    let idp: RunningOidcIssuer;
+    let app: RunningScopedGatewayApp;
+
+    beforeAll(async () => {
+      idp = await startIssuer({ key: await issuerKey('ec-key', 'ES256') });
+      app = await startApp(trust(idp, { algorithms: ['ES256'] }));
+    });
+
+    it('opens a socket for a real ES256 access token, and again for the same token (keys in hand)', async () => {
+      const token = await idp.clientToken({ scope: 'chat:read' });
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: 'ec-key', typ: 'at+jwt' });
+      for (let i = 0; i < 2; i++) {
+        const socket = await open(app.url, token);
+        await expect(ask(socket, 'whoami')).resolves.toMatchObject({ data: { sub: CLIENT_ID, issuer: idp.issuer } });
+        socket.close();
+      }
+      expect(idp.requests.filter((path) => path === '/jwks')).toEqual(['/jwks']);
+    });
+
+    it('refuses the same token with its signature re-encoded as DER', async () => {
+      const token = await idp.clientToken();
+      const [header, payload, signature] = token.split('.');
+      const raw = Buffer.from(signature, 'base64url');
+      const der = (bytes: Buffer) => {
+        const trimmed = bytes.subarray(bytes.findIndex((byte, i) => byte !== 0 || i === bytes.length - 1));
+        const body = trimmed[0] & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+        return Buffer.concat([Buffer.from([0x02, body.length]), body]);
+      };
+      const r = der(raw.subarray(0, 32));
+      const s = der(raw.subarray(32));
+      const asDer = Buffer.concat([Buffer.from([0x30, r.length + s.length]), r, s]).toString('base64url');
+      expect((await upgrade(app.url, `${header}.${payload}.${asDer}`)).status).toBe(401);
+      expect((await upgrade(app.url, token)).status).toBe(101);
+    });
+
+    it('refuses an ES256 token whose signature has one byte changed, and one signed RS256 under its kid', async () => {
+      const token = await idp.clientToken();
+      const [header, payload, signature] = token.split('.');
+      const bytes = Buffer.from(signature, 'base64url');
+      bytes[10] ^= 1;
+      expect((await upgrade(app.url, `${header}.${payload}.${bytes.toString('base64url')}`)).status).toBe(401);
+      const rsaForger = await startIssuer({ key: await issuerKey('ec-key') });
+      const claims = decodeJwt(token);
+      expect((await upgrade(app.url, await rsaForger.sign({ ...claims, iss: idp.issuer }))).status).toBe(401);
+    });
+  });
+
   describe('key rotation', () => {
     it('accepts the key of a provider restarted with a new JWKS after one refetch', async () => {
       let idp = await startIssuer();

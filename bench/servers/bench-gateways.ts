@@ -9,11 +9,12 @@ import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
 } from '@nestjs/websockets';
-import { WsAuth, WsPublic } from 'nestjs-ws-auth';
+import { WsAuth, WsPublic, type WsTokenVerifier } from 'nestjs-ws-auth';
+import { benchJwtVerifier } from './bench-jwt-verifier.js';
 import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
 import { echoReply } from './echo-reply.js';
 import { liveSockets } from './live-sockets.js';
-import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFY_CLIENT_PATH } from './server-config.js';
+import { ALLOW_ALL_PATH, GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFIER_FLOOR_PATH, VERIFY_CLIENT_PATH } from './server-config.js';
 
 /**
  * The one handler every scenario measures, and the count of open sockets.
@@ -88,3 +89,34 @@ function verifyBearer({ req }: { req: IncomingMessage }): boolean {
 /** The echo handler on Nest's WsAdapter behind `verifyBearer`: the floor scenario's gateway. */
 @WebSocketGateway({ path: VERIFY_CLIENT_PATH, verifyClient: verifyBearer })
 export class VerifyClientEchoGateway extends EchoGateway {}
+
+/** The same verifier, with the same options, as the ws-auth bench server's. */
+const floorVerifier: WsTokenVerifier = benchJwtVerifier();
+
+type VerifyClientCallback = (result: boolean, code?: number) => void;
+
+/**
+ * The verification ws-auth does, alone: `JwtVerifier.verify()` of the
+ * bearer token before the 101, and nothing else. Answered in the same tick
+ * when the verifier answers at once, as ws-auth does.
+ */
+function verifyWithJwtVerifier({ req }: { req: IncomingMessage }, callback: VerifyClientCallback): void {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Bearer ')) {
+    return callback(false, 401);
+  }
+  try {
+    const verified = floorVerifier.verify(header.slice('Bearer '.length), req);
+    if (verified instanceof Promise) {
+      verified.then((token) => callback(token !== null, 401), () => callback(false, 401));
+    } else {
+      callback(verified !== null, 401);
+    }
+  } catch {
+    callback(false, 401);
+  }
+}
+
+/** The echo handler on Nest's WsAdapter behind `verifyWithJwtVerifier`: the verifier floor's gateway. */
+@WebSocketGateway({ path: VERIFIER_FLOOR_PATH, verifyClient: verifyWithJwtVerifier })
+export class VerifierFloorEchoGateway extends EchoGateway {}

@@ -3,11 +3,11 @@ import type { BenchIssuer } from './server-config.js';
 
 /**
  * The stand-in issuer's JWKS on a loopback port of the server process
- * itself. IssuerVerifier fetches it once and caches the key: what is
+ * itself. IssuerVerifier fetches it once and caches the keys: what is
  * measured is a handshake with a warm key cache, not the fetch.
  */
 export async function serveIssuerJwks(issuer: BenchIssuer): Promise<{ server: Server; jwksUri: string }> {
-  const body = JSON.stringify({ keys: [{ ...issuer.publicJwk, kid: issuer.kid, alg: 'RS256', use: 'sig' }] });
+  const body = JSON.stringify({ keys: issuer.keys.map(({ kid, alg, publicJwk }) => ({ ...publicJwk, kid, alg, use: 'sig' })) });
   const server = createServer((_, response) => {
     response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=600' });
     response.end(body);

@@ -6,7 +6,6 @@ import { Redis } from 'ioredis';
 import {
   createRedisClient,
   IssuerVerifier,
-  JwtVerifier,
   MemoryTicketStore,
   RedisSessionStore,
   RedisTicketStore,
@@ -16,8 +15,15 @@ import {
   type WsTokenVerifier,
 } from 'nestjs-ws-auth';
 import { WsAuthIoAdapter } from 'nestjs-ws-auth/socket.io';
-import { BENCH_JWT_SECRET } from '../support/bench-credentials.js';
-import { AllowAllEchoGateway, GuardedEchoGateway, OpenEchoGateway, TicketedEchoGateway, VerifyClientEchoGateway } from './bench-gateways.js';
+import {
+  AllowAllEchoGateway,
+  GuardedEchoGateway,
+  OpenEchoGateway,
+  TicketedEchoGateway,
+  VerifierFloorEchoGateway,
+  VerifyClientEchoGateway,
+} from './bench-gateways.js';
+import { benchJwtVerifier } from './bench-jwt-verifier.js';
 import { GuardedEchoIoGateway, OpenEchoIoGateway } from './bench-io-gateways.js';
 import { serveIssuerJwks } from './bench-issuer-jwks.js';
 import { countPubSubMessages } from './pubsub-traffic.js';
@@ -29,6 +35,7 @@ import type { BenchTransport, WsAuthServerOptions } from './server-config.js';
  * (10 000, oldest evicted): a server expecting this load would raise it too.
  */
 const MEMORY_TICKETS_CAP = 200_000;
+const VALGRIND_VERIFY_TIMEOUT_MS = 10_000;
 
 /** The Nest app under test, with or without ws-auth; logging off, as its cost is not the subject. */
 export async function startNestBenchApp(
@@ -50,7 +57,7 @@ export async function startNestBenchApp(
 }
 
 function plainModule(transport: BenchTransport): DynamicModule {
-  @Module({ providers: transport === 'socket.io' ? [OpenEchoIoGateway] : [OpenEchoGateway, VerifyClientEchoGateway] })
+  @Module({ providers: transport === 'socket.io' ? [OpenEchoIoGateway] : [OpenEchoGateway, VerifyClientEchoGateway, VerifierFloorEchoGateway] })
   class PlainBenchModule {}
   return { module: PlainBenchModule };
 }
@@ -61,11 +68,17 @@ async function authModule(auth: WsAuthServerOptions, transport: BenchTransport, 
     const jwks = await serveIssuerJwks(auth.issuer);
     cleanups.push(() => jwks.server.close());
     // First, as in an app that takes an issuer's tokens beside its own.
-    verifiers.push(new IssuerVerifier({ issuer: auth.issuer.issuer, audience: auth.issuer.audience, jwksUri: jwks.jwksUri, algorithms: ['RS256'] }));
+    verifiers.push(new IssuerVerifier({ issuer: auth.issuer.issuer, audience: auth.issuer.audience, jwksUri: jwks.jwksUri, algorithms: ['RS256', 'ES256'] }));
   }
-  verifiers.push(new JwtVerifier({ secret: BENCH_JWT_SECRET, algorithms: ['HS256'], requiredClaims: ['sub', 'sid', 'iat', 'exp'] }));
+  verifiers.push(benchJwtVerifier());
 
   const options: WsAuthModuleOptions = { verifiers };
+  if (auth.issuer) {
+    // An issuer token is verified asynchronously, so the bound on verification
+    // applies; under valgrind on a loaded machine a handshake can take longer
+    // than the default second without anything being wrong.
+    options.verifyTimeoutMs = VALGRIND_VERIFY_TIMEOUT_MS;
+  }
   if (auth.sharedRedis) {
     const { client, subscriber, close } = await connectSharedRedis(auth.sharedRedis);
     cleanups.push(close);

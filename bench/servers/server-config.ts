@@ -16,7 +16,7 @@ export interface WsAuthServerOptions {
   readonly sessionsRedisPort?: number;
   /** Where tickets live: `MemoryTicketStore` (the default), or `RedisTicketStore` on the Redis at `redisPort`. */
   readonly tickets?: { readonly store: 'memory' } | { readonly store: 'redis'; readonly redisPort: number };
-  /** Also accept an external issuer's RS256 access tokens, its JWKS served from this process. */
+  /** Also accept an external issuer's RS256 and ES256 access tokens, its JWKS served from this process. */
   readonly issuer?: BenchIssuer;
   /**
    * One of several instances sharing this Redis (or Redis Cluster) for
@@ -31,12 +31,13 @@ export type BenchRedisEndpoint =
   | { readonly kind: 'single'; readonly port: number }
   | { readonly kind: 'cluster'; readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
 
-/** A stand-in OAuth issuer: its identifier, the audience of its tokens, its public signing key. */
+export type BenchIssuerAlgorithm = 'RS256' | 'ES256';
+
+/** A stand-in OAuth issuer: its identifier, the audience of its tokens, its public signing keys (one per algorithm). */
 export interface BenchIssuer {
   readonly issuer: string;
   readonly audience: string;
-  readonly kid: string;
-  readonly publicJwk: Record<string, unknown>;
+  readonly keys: readonly { readonly kid: string; readonly alg: BenchIssuerAlgorithm; readonly publicJwk: Record<string, unknown> }[];
 }
 
 /** Paths of the echo gateways, the same on every server (over Socket.IO, the namespaces of `OPEN_PATH` and `GUARDED_PATH`). */
@@ -51,6 +52,12 @@ export const TICKETED_PATH = '/ticketed';
  * authenticate at the handshake with @nestjs/jwt, without ws-auth.
  */
 export const VERIFY_CLIENT_PATH = '/verify-client';
+/**
+ * On the plain Nest app: ws-auth's own `JwtVerifier.verify()` of the bearer
+ * token in `verifyClient`, nothing else. What the verification alone costs,
+ * so that a ws-auth handshake minus this is ws-auth's own work.
+ */
+export const VERIFIER_FLOOR_PATH = '/verifier-floor';
 /** Public, its handler behind a guard that allows everything: what Nest's guard pipeline costs by itself. */
 export const ALLOW_ALL_PATH = '/allow-all';
 

@@ -1,6 +1,15 @@
 import type { ClientCredential } from '../load/client-credential.js';
-import { GUARDED_PATH, OPEN_PATH, TICKETED_PATH, VERIFY_CLIENT_PATH, type BenchIssuer, type ServerConfig } from '../servers/server-config.js';
-import type { BenchIssuerSigner } from '../support/bench-issuer-keys.js';
+import {
+  GUARDED_PATH,
+  OPEN_PATH,
+  TICKETED_PATH,
+  VERIFIER_FLOOR_PATH,
+  VERIFY_CLIENT_PATH,
+  type BenchIssuer,
+  type BenchIssuerAlgorithm,
+  type ServerConfig,
+} from '../servers/server-config.js';
+import { issuerToken, type BenchIssuerSigner } from '../support/bench-issuer-keys.js';
 import type { BenchServerProcess } from '../support/bench-server-process.js';
 
 /** The servers of the handshake suite, each in its own process. */
@@ -29,7 +38,7 @@ export function handshakeServers(redisPort: number, issuer: BenchIssuer): Record
 export interface CredentialContext {
   readonly server: BenchServerProcess;
   readonly signer: BenchIssuerSigner;
-  /** Single-use credentials to make: enough for a run at the fastest rate seen here, with room. */
+  /** Single-use credentials (tickets, issuer tokens) to make: enough for a run at the fastest rate seen here, with room. */
   readonly ticketsNeeded: number;
 }
 
@@ -41,7 +50,7 @@ export interface HandshakeScenario {
   readonly server: HandshakeServerName;
   readonly path: string;
   readonly credential: (context: CredentialContext) => ClientCredential | Promise<ClientCredential>;
-  /** Distinct users the client cycles through (default: the settings'); RSA signing makes issuer tokens dear to make. */
+  /** Distinct users the client cycles through (default: the settings'); fewer: each token comes back sooner. */
   readonly users?: number;
   /**
    * A hook for a scenario whose feature is not on this branch yet: it is
@@ -56,10 +65,28 @@ export const HANDSHAKE_BASELINE = 'nest';
 /** The least an app can do to authenticate a header token at the handshake with @nestjs/jwt, without ws-auth. */
 export const HANDSHAKE_FLOOR = 'floor_jwt';
 
+/**
+ * Nest's `WsAdapter` with ws-auth's `JwtVerifier.verify()` alone in
+ * `verifyClient`: the baseline plus exactly the verification a ws-auth
+ * header handshake does, so that the header scenario minus this one is
+ * ws-auth's own work.
+ */
+export const HANDSHAKE_VERIFIER_FLOOR = 'floor_verifier';
+
 const tickets = async ({ server, ticketsNeeded }: CredentialContext): Promise<ClientCredential> => ({
   kind: 'ticket',
   tickets: await server.mintTickets(ticketsNeeded, TICKETED_PATH),
 });
+
+/** Issuer access tokens signed beforehand, each sent once: no verifier has seen one. */
+const issuerTokens =
+  (alg: BenchIssuerAlgorithm) =>
+  ({ signer, ticketsNeeded }: CredentialContext): ClientCredential => ({
+    kind: 'tokens',
+    tokens: Array.from({ length: ticketsNeeded }, (_, n) => issuerToken(n % ISSUER_USERS, signer, alg)),
+  });
+/** Distinct subjects of the issuer scenarios. */
+const ISSUER_USERS = 100;
 
 export const HANDSHAKE_SCENARIOS: readonly HandshakeScenario[] = [
   { name: 'bare', label: 'bare `ws` server (no Nest)', server: 'bare', path: OPEN_PATH, credential: () => ({ kind: 'none' }) },
@@ -69,15 +96,36 @@ export const HANDSHAKE_SCENARIOS: readonly HandshakeScenario[] = [
     label: 'Nest `WsAdapter`, one `JwtService.verify()` in `verifyClient`, no ws-auth (the floor)',
     server: 'nest',
     path: VERIFY_CLIENT_PATH,
-    credential: () => ({ kind: 'header' }),
+    credential: () => ({ kind: 'header', fresh: true }),
   },
-  { name: 'header', label: 'ws-auth, HS256 in `Authorization: Bearer`', server: 'ws-auth', path: GUARDED_PATH, credential: () => ({ kind: 'header' }) },
   {
-    name: 'protocol',
-    label: 'ws-auth, HS256 in subprotocols `access_token, <jwt>`',
+    name: HANDSHAKE_VERIFIER_FLOOR,
+    label: 'Nest `WsAdapter`, ws-auth\'s `JwtVerifier.verify()` alone in `verifyClient` (the verifier floor)',
+    server: 'nest',
+    path: VERIFIER_FLOOR_PATH,
+    credential: () => ({ kind: 'header', fresh: true }),
+  },
+  {
+    name: 'header',
+    label: 'ws-auth, HS256 in `Authorization: Bearer`, a fresh token each time',
     server: 'ws-auth',
     path: GUARDED_PATH,
-    credential: () => ({ kind: 'protocol' }),
+    credential: () => ({ kind: 'header', fresh: true }),
+  },
+  {
+    name: 'header_seen',
+    label: 'ws-auth, HS256 in `Authorization: Bearer`, a token the server has verified before (200 users reconnecting)',
+    server: 'ws-auth',
+    path: GUARDED_PATH,
+    credential: () => ({ kind: 'header' }),
+    users: 200,
+  },
+  {
+    name: 'protocol',
+    label: 'ws-auth, HS256 in subprotocols `access_token, <jwt>`, a fresh token each time',
+    server: 'ws-auth',
+    path: GUARDED_PATH,
+    credential: () => ({ kind: 'protocol', fresh: true }),
   },
   {
     name: 'ticket_memory',
@@ -95,10 +143,16 @@ export const HANDSHAKE_SCENARIOS: readonly HandshakeScenario[] = [
   },
   {
     name: 'issuer_rs256',
-    label: 'ws-auth, an issuer\'s RS256 access token (`IssuerVerifier`, JWKS cached)',
+    label: 'ws-auth, an issuer\'s RS256 access token (`IssuerVerifier`, JWKS cached), a fresh token each time',
     server: 'ws-auth-issuer',
     path: GUARDED_PATH,
-    credential: ({ signer }) => ({ kind: 'issuer', signer }),
-    users: 100,
+    credential: issuerTokens('RS256'),
+  },
+  {
+    name: 'issuer_es256',
+    label: 'ws-auth, an issuer\'s ES256 access token (`IssuerVerifier`, JWKS cached), a fresh token each time',
+    server: 'ws-auth-issuer',
+    path: GUARDED_PATH,
+    credential: issuerTokens('ES256'),
   },
 ];

@@ -16,9 +16,9 @@ export function benchClaims(n: number): { sub: string; sid: string; scope: strin
   return { sub: `user-${n}`, sid: benchSessionId(n), scope: 'chat:read chat:write', iat: now, exp: now + LIFETIME_SEC };
 }
 
-/** The own HS256 token of the n-th user. */
-export function benchToken(n: number): string {
-  return signHs(benchClaims(n), BENCH_JWT_SECRET);
+/** The own HS256 token of the n-th user; with a `jti`, one that differs from every other token of that user. */
+export function benchToken(n: number, jti?: string): string {
+  return signHs(jti === undefined ? benchClaims(n) : { ...benchClaims(n), jti }, BENCH_JWT_SECRET);
 }
 
 /** The login session of the n-th user, for revocations. */

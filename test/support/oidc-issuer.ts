@@ -14,15 +14,18 @@ export const CLIENT_ID = 'chat-bot';
 /** One signing key of the issuer: the private JWK goes to the provider, the tests may sign with it too. */
 export interface IssuerKey {
   readonly kid: string;
+  /** What the provider signs its access tokens with: RS256 (RFC 9068's must) or ES256. */
+  readonly alg: 'RS256' | 'ES256';
   readonly privateJwk: JWK;
   readonly publicJwk: JWK;
 }
 
-export async function issuerKey(kid = `key-${randomBytes(4).toString('hex')}`): Promise<IssuerKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const meta = { kid, alg: 'RS256', use: 'sig' };
+export async function issuerKey(kid = `key-${randomBytes(4).toString('hex')}`, alg: IssuerKey['alg'] = 'RS256'): Promise<IssuerKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const meta = { kid, alg, use: 'sig' };
   return {
     kid,
+    alg,
     privateJwk: { ...(await exportJWK(privateKey)), ...meta },
     publicJwk: { ...(await exportJWK(publicKey)), ...meta },
   };
@@ -55,7 +58,7 @@ export interface RunningOidcIssuer {
 
 /**
  * A real OpenID provider (`oidc-provider`) on a loopback port, issuing RFC 9068
- * JWT access tokens (`typ: at+jwt`, RS256) through the client-credentials grant
+ * JWT access tokens (`typ: at+jwt`, RS256 or ES256 as its key says) through the client-credentials grant
  * with resource indicators: any absolute URI is a resource server whose
  * audience is that URI and whose scopes are `RESOURCE_SCOPES`.
  */
@@ -76,6 +79,8 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
         grant_types: ['client_credentials'],
         redirect_uris: [],
         response_types: [],
+        // Its default (RS256) needs an RSA key; an ES256-only provider would refuse the client.
+        id_token_signed_response_alg: key.alg,
       },
     ],
     features: {
@@ -90,7 +95,7 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
           audience: resource,
           accessTokenFormat: 'jwt',
           accessTokenTTL: ttl,
-          jwt: { sign: { alg: 'RS256' } },
+          jwt: { sign: { alg: key.alg } },
         }),
       },
     },
@@ -108,7 +113,7 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const signingKey = await importJWK(key.privateJwk, 'RS256');
+  const signingKey = await importJWK(key.privateJwk, key.alg);
 
   return {
     issuer,
@@ -132,7 +137,7 @@ export async function startOidcIssuer(options: OidcIssuerOptions = {}): Promise<
       return body.access_token;
     },
     sign(claims, header = {}) {
-      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: key.kid, ...header }).sign(signingKey);
+      return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...header }).sign(signingKey);
     },
     close() {
       server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
+import { JwtModule, type JwtModuleOptions } from '@nestjs/jwt';
 import { Registry } from 'prom-client';
 import {
   IssuerVerifier,
@@ -32,14 +32,16 @@ export class AppModule {
   static forRoot(config: ChatConfig): DynamicModule {
     // Built here, not in the factory: a bad issuer setting stops the start
     // with its own error before Nest boots.
-    const verifiers = chatVerifiers(config);
+    // Written once: JwtModule signs with these options, and our verifier reads the same object.
+    const jwtOptions: JwtModuleOptions = { secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } };
+    const verifiers = chatVerifiers(config, jwtOptions);
     // One registry per app, not prom-client's global one: several apps in one
     // process (the tests) would register the same series twice.
     const metrics = new Registry();
     return {
       module: AppModule,
       imports: [
-        JwtModule.register({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } }),
+        JwtModule.register(jwtOptions),
         RedisModule.forRoot(config.redis),
         WsAuthModule.forRootAsync({
           inject: [REDIS_CLIENT],
@@ -77,10 +79,8 @@ export class AppModule {
  * token whose `iss` is the issuer must be judged (and refused) by the issuer's
  * keys before ours could accept it.
  */
-function chatVerifiers(config: ChatConfig): WsTokenVerifier[] {
-  const own = new JwtVerifier({
-    secret: config.jwtSecret,
-    algorithms: ['HS256'],
+function chatVerifiers(config: ChatConfig, jwtOptions: JwtModuleOptions): WsTokenVerifier[] {
+  const own = JwtVerifier.fromJwtModuleOptions(jwtOptions, {
     clockToleranceSec: CLOCK_TOLERANCE_SEC,
     requiredClaims: ['sub', 'sid', 'iat', 'exp'],
   });

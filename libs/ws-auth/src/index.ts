@@ -29,6 +29,7 @@ export { fromCookie } from './extractors/cookie.extractor.js';
 export { fromQueryParameter } from './extractors/query-parameter.extractor.js';
 
 export { JwtVerifier, type JwtVerifierOptions, type HmacAlgorithm, type AsymmetricAlgorithm } from './verifiers/jwt.verifier.js';
+export type { JwtModuleVerifierOptions } from './verifiers/jwt-module-options.js';
 export { PassportVerifier, type PassportVerifierOptions } from './verifiers/passport.verifier.js';
 export { IssuerVerifier, type IssuerVerifierOptions } from './verifiers/issuer.verifier.js';
 export type { IssuerPrincipal } from './verifiers/issuer-principal.js';

@@ -25,12 +25,19 @@ export class WsAuthAuditor {
   private readonly logger = new Logger('WsAuth');
   private readonly sink?: (event: WsAuthAuditEvent) => void;
   private readonly budget = new LogBudget(AUDIT_LINES_PER_SECOND);
+  /**
+   * Whether an accepted handshake is read by anyone: a sink or the metrics.
+   * The default log leaves the happy path to the app, so without either the
+   * pipeline skips building the event on every handshake.
+   */
+  readonly recordsAccepted: boolean;
 
   constructor(
     @Inject(WS_AUTH_OPTIONS) options: ResolvedWsAuthOptions,
     private readonly metrics: WsAuthMetrics,
   ) {
     this.sink = options.audit;
+    this.recordsAccepted = this.sink !== undefined || metrics.enabled;
   }
 
   /** Records an event of a socket's life; path and origin come from the connection record it carries. */

@@ -1,18 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenExtractor } from '../interfaces/credential-source.interface.js';
+import { requestUrl } from './request-url.js';
 
 /** Every value of one query parameter of the upgrade URL. */
 export function queryParameterValues(request: IncomingMessage, name: string): string[] {
-  let url: URL;
-  try {
-    // The base only makes a path-only request URL parseable; its host is never used.
-    url = new URL(request.url ?? '/', 'http://localhost');
-  } catch {
-    // A target such as `//` or `/\[` is no URL: a malformed request, not a failure to judge it.
-    throw new WsAuthError('invalid_request', 'The request URL is malformed');
-  }
-  return url.searchParams.getAll(name);
+  return requestUrl(request).searchParams.getAll(name);
 }
 
 /**

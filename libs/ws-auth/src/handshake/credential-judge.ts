@@ -52,21 +52,18 @@ export class CredentialJudge {
     source: WsCredentialSource,
   ): MaybePromise<WsVerifiedToken> {
     const verified = source.authenticate ? source.authenticate(credential, request) : this.verifyToken(credential, request, 0);
-    return then(verified, (token) => this.checkNotEnded(token));
+    return then(verified, this.checkNotEnded);
   }
 
-  private checkNotEnded(verified: WsVerifiedToken): MaybePromise<WsVerifiedToken> {
+  /** An arrow made once, not a closure per handshake: `then` hands it the verified token. */
+  private readonly checkNotEnded = (verified: WsVerifiedToken): MaybePromise<WsVerifiedToken> => {
     // Our server's clock decides: a socket past its exp would be closed at once anyway.
     if (verified.expiresAt !== undefined && verified.expiresAt <= Date.now()) {
       throw new WsAuthError('invalid_token', 'The credential has expired');
     }
-    return then(this.sessions.isRevoked(verified), (revoked) => {
-      if (revoked) {
-        throw new WsAuthError('invalid_token', 'The session was revoked');
-      }
-      return verified;
-    });
-  }
+    const revoked = this.sessions.isRevoked(verified);
+    return isPromise(revoked) ? revoked.then((answer) => notRevoked(answer, verified)) : notRevoked(revoked, verified);
+  };
 
   /** Asks the verifiers in order, from `index`, until one recognises the token. */
   private verifyToken(token: string, request: IncomingMessage, index: number): MaybePromise<WsVerifiedToken> {
@@ -80,21 +77,34 @@ export class CredentialJudge {
     } catch (error) {
       throw WsAuthError.from(error, 'invalid_token');
     }
-    const recognised = (result: WsVerifiedToken | null) => {
-      if (!result) {
-        return this.verifyToken(token, request, index + 1);
-      }
-      if (typeof result.subject !== 'string' || result.subject.length === 0) {
-        throw new WsAuthError('invalid_token', 'The verified token has no subject');
-      }
-      return result;
-    };
+    // A closure only for a verifier that answers later: the common answer at once needs none.
     return isPromise(verified)
-      ? verified.then(recognised, (error: unknown) => {
-          throw WsAuthError.from(error, 'invalid_token');
-        })
-      : recognised(verified);
+      ? verified.then(
+          (result) => this.recognised(result, token, request, index),
+          (error: unknown) => {
+            throw WsAuthError.from(error, 'invalid_token');
+          },
+        )
+      : this.recognised(verified, token, request, index);
   }
+
+  /** A verifier's answer: its token, or the next verifier's turn when it did not recognise the token. */
+  private recognised(result: WsVerifiedToken | null, token: string, request: IncomingMessage, index: number): MaybePromise<WsVerifiedToken> {
+    if (!result) {
+      return this.verifyToken(token, request, index + 1);
+    }
+    if (typeof result.subject !== 'string' || result.subject.length === 0) {
+      throw new WsAuthError('invalid_token', 'The verified token has no subject');
+    }
+    return result;
+  }
+}
+
+function notRevoked(revoked: boolean, verified: WsVerifiedToken): WsVerifiedToken {
+  if (revoked) {
+    throw new WsAuthError('invalid_token', 'The session was revoked');
+  }
+  return verified;
 }
 
 function authInfo(verified: WsVerifiedToken, source: WsCredentialSource): WsAuthInfo {

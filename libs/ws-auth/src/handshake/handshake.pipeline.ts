@@ -166,15 +166,15 @@ export class HandshakePipeline implements OnApplicationBootstrap {
     try {
       outcome = this.authenticate(connection, request);
     } catch (error) {
-      return this.refused(connection, error, request);
+      return this.refused(connection, request, error);
     }
     if (isPromise(outcome)) {
       return outcome.then(
-        (auth) => this.authenticated(connection, auth, transport),
-        (error: unknown) => this.refused(connection, error, request),
+        (auth) => this.authenticated(connection, request, auth, transport),
+        (error: unknown) => this.refused(connection, request, error),
       );
     }
-    return this.authenticated(connection, outcome, transport);
+    return this.authenticated(connection, request, outcome, transport);
   }
 
   /** A refusal answered before the `101`, audited; for step 1's throws and step 5's rejections. */
@@ -214,33 +214,37 @@ export class HandshakePipeline implements OnApplicationBootstrap {
    * The subject's slot is taken in the same synchronous step as the check, so
    * concurrent handshakes of one subject cannot both take the last one.
    */
-  private authenticated(connection: WsConnection, auth: WsAuthInfo, transport: EventEmitter): HandshakeAnswer {
+  private authenticated(connection: WsConnection, request: IncomingMessage, auth: WsAuthInfo, transport: EventEmitter): HandshakeAnswer {
     if (!this.sockets.take(connection, auth.subject, transport)) {
-      return this.refused(connection, new WsAuthError('too_many_connections'));
+      return this.refused(connection, request, new WsAuthError('too_many_connections'));
     }
     const state = connection.handshake!;
     state.decision = 'authenticated';
     state.auth = auth;
-    this.auditor.handshake(connection, {
-      type: 'handshake_accepted',
-      subject: auth.subject,
-      sessionId: auth.sessionId,
-      source: auth.source,
-    });
+    // Nothing reads an accepted handshake without a sink or metrics (the default
+    // log leaves the happy path to the app): the event is not even built.
+    if (this.auditor.recordsAccepted) {
+      this.auditor.handshake(connection, {
+        type: 'handshake_accepted',
+        subject: auth.subject,
+        sessionId: auth.sessionId,
+        source: auth.source,
+      });
+    }
     return UPGRADE;
   }
 
   /** A refused credential: pending (first-message gateways), upgraded to be closed (`acceptThenClose`), or rejected. */
-  private refused(connection: WsConnection, error: unknown, request?: IncomingMessage): HandshakeAnswer {
+  private refused(connection: WsConnection, request: IncomingMessage, error: unknown): HandshakeAnswer {
     const refusal = WsAuthError.from(error, 'unavailable');
     const { firstMessage, acceptThenClose } = connection.policy.gateway.policy;
     if (refusal.code === 'missing_credential' && firstMessage) {
       // Read only for a socket that may wait: the cap on pending sockets is
       // per address. Node keeps the TCP peer's address on the socket once
       // asked, for the socket's whole life, so asking on every handshake
-      // would cost every authenticated socket that memory.
+      // would cost every authenticated socket that memory (and a `getpeername` call).
       const state = connection.handshake!;
-      state.clientAddress ??= request ? clientAddressOf(request, this.options.clientAddressHeader) : 'unknown';
+      state.clientAddress ??= clientAddressOf(request, this.options.clientAddressHeader);
       if (!this.firstMessage.acceptsPending(state.clientAddress)) {
         const tooMany = new WsAuthError('unavailable', 'Too many pending sockets');
         connection.handshake!.refusal = tooMany;

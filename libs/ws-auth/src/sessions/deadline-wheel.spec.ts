@@ -63,6 +63,20 @@ describe('DeadlineWheel', () => {
     expect(due).toEqual(['x', 'y']);
   });
 
+  it('keeps its timer from one socket to the next, and stops at the first tick that finds it empty', () => {
+    const wheel = new DeadlineWheel<string>(() => undefined, 250);
+    const arm = jest.spyOn(globalThis, 'setInterval');
+    for (let i = 0; i < 100; i++) {
+      wheel.schedule(`socket-${i}`, Date.now() + 60_000);
+      wheel.cancel(`socket-${i}`);
+    }
+    expect(arm).toHaveBeenCalledTimes(1);
+    expect(jest.getTimerCount()).toBe(1);
+    jest.advanceTimersByTime(250);
+    expect(jest.getTimerCount()).toBe(0);
+    arm.mockRestore();
+  });
+
   it('handles many items in one slot and across slots', () => {
     let count = 0;
     const wheel = new DeadlineWheel<number>(() => count++, 250);

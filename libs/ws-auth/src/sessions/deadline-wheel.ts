@@ -54,9 +54,9 @@ export class DeadlineWheel<T> {
     if (items?.size === 0) {
       this.slots.delete(slot);
     }
-    if (this.slotOf.size === 0) {
-      this.stop();
-    }
+    // The timer is not stopped here but at the next tick that finds the wheel
+    // empty: a server whose sockets come and go one at a time would otherwise
+    // arm and clear an interval for every socket.
   }
 
   /** Stops the timer and forgets every item. */

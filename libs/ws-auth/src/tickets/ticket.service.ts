@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { requestUrl } from '../extractors/request-url.js';
 import { normalizePath } from '../gateways/normalize-path.js';
 import type { WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
 import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
@@ -154,6 +155,6 @@ function asUnavailable(error: unknown): WsAuthError {
 }
 
 function pathOf(request: IncomingMessage): string {
-  // The base only makes a path-only request URL parseable; its host is never used.
-  return new URL(request.url ?? '/', 'http://localhost').pathname;
+  // Parsed once per request, with the `?ticket=` extractor's reading of it.
+  return requestUrl(request).pathname;
 }

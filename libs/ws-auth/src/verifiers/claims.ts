@@ -75,3 +75,51 @@ export function verifiedFromClaims<TPrincipal>(claims: JwtClaims, principal: TPr
     issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : undefined,
   };
 }
+
+/**
+ * Freezes verified claims and everything in them, so that a handler that
+ * changes its principal (the claims, by default) cannot change what another
+ * socket with the same token sees: the verified-token cache hands the same
+ * claims to every connection that presents the token. Claims come from
+ * `JSON.parse`, so they hold no cycles and nothing but plain data.
+ */
+export function freezeClaims<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) {
+      freezeClaims(inner);
+    }
+  }
+  return value;
+}
+
+/** RFC 7519 §4.1.3: `aud` (a string or an array of them) names one of the audiences this server answers to. */
+export function assertAudience(claims: JwtClaims, audience: readonly string[]): void {
+  const { aud } = claims;
+  const named = typeof aud === 'string' ? audience.includes(aud) : Array.isArray(aud) && aud.some((value) => typeof value === 'string' && audience.includes(value));
+  if (!named) {
+    throw new WsAuthError('invalid_token', 'The token is not for this audience');
+  }
+}
+
+/**
+ * RFC 7519 §4.1.4-5: `exp` and `nbf` are NumericDates, and hold within the
+ * leeway, compared in whole seconds as jose does: expired once
+ * `exp <= now - leeway`, not yet valid while `nbf > now + leeway`.
+ */
+export function assertTimeClaims(claims: JwtClaims, clockToleranceSec: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const { exp, nbf } = claims;
+  if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp))) {
+    throw new WsAuthError('invalid_token', 'The exp claim is not a number');
+  }
+  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) {
+    throw new WsAuthError('invalid_token', 'The nbf claim is not a number');
+  }
+  if (exp !== undefined && exp <= now - clockToleranceSec) {
+    throw new WsAuthError('invalid_token', 'The token has expired');
+  }
+  if (nbf !== undefined && nbf > now + clockToleranceSec) {
+    throw new WsAuthError('invalid_token', 'The token is not valid yet');
+  }
+}

@@ -1,7 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { JWTVerifyGetKey, RemoteJWKSet } from 'jose';
 import { WsAuthError } from '../ws-auth.errors.js';
+import { then, type MaybePromise } from '../maybe-promise.js';
 import { discoverJwksUri } from './issuer-discovery.js';
+import { IssuerSigningKeys } from './issuer-signing-keys.js';
 import { loadJose } from './jose.loader.js';
 
 type KeyResolver = JWTVerifyGetKey;
@@ -19,8 +22,14 @@ export interface IssuerKeySetOptions {
   timeoutMs: number;
 }
 
+/** What jose writes into its `jwksCache` option on every fetch: when, and the key set as fetched. */
+interface FetchedKeySet {
+  uat?: number;
+  jwks?: unknown;
+}
+
 /**
- * An issuer's signing keys, for `jwtVerify`. jose's remote JWKS does the
+ * An issuer's signing keys. jose's remote JWKS does the
  * caching: one fetch shared by concurrent callers, a timeout, a refetch on an
  * unknown `kid` at most once per cooldown (so a key the issuer rotates in is
  * picked up), keys refetched once `cacheMaxAge` old. Around it this adds:
@@ -32,7 +41,10 @@ export interface IssuerKeySetOptions {
  *   with one retry per cooldown rather than one per handshake;
  * - errors the handshake can act on: `WsAuthError('invalid_token')` when the
  *   keys were fetched and none fits the token, `WsAuthError('unavailable')`
- *   when they could not be fetched, so the client gets 503, not a false 401.
+ *   when they could not be fetched, so the client gets 503, not a false 401;
+ * - the fetched keys as KeyObjects per `kid` (`keysFor`), handed out at
+ *   once while jose would not fetch anything, so a handshake verifies with
+ *   `crypto.verify` synchronously; everything else goes through jose as above.
  */
 export class IssuerKeySet {
   private readonly logger = new Logger('WsAuth');
@@ -41,8 +53,52 @@ export class IssuerKeySet {
   /** The last fetched keys, used instead of the issuer until `until` after a failed fetch. */
   private fallback?: { keys: KeyResolver; until: number };
   private failing = false;
+  /** jose's record of its last fetch (its `jwksCache` option), read to know when the keys changed. */
+  private readonly fetched: FetchedKeySet = {};
+  /** KeyObjects of the key set fetched at `uat`. */
+  private signing?: { uat: number | undefined; keys: IssuerSigningKeys };
 
   constructor(private readonly options: IssuerKeySetOptions) {}
+
+  /**
+   * The keys that may have signed a token with this header: at once when
+   * the last fetched keys are still to be used (fresh, or serving while the
+   * issuer is down) and one fits; otherwise after asking jose, which fetches
+   * when it would for jwtVerify (first use, stale keys, an unknown `kid` past
+   * the cooldown). Fails with the same WsAuthErrors as `getKey`.
+   */
+  keysFor(header: Record<string, unknown>, token: string): MaybePromise<readonly KeyObject[]> {
+    const inHand = this.usable()?.candidates(header);
+    if (inHand !== undefined && inHand.length > 0) {
+      return inHand;
+    }
+    // jose's resolver wants the header as JOSE parameters; ours are the same JSON.
+    return then(this.resolve(header as never, { payload: '', signature: '', protected: token.slice(0, token.indexOf('.')) } as never), () => {
+      const keys = this.signingKeys()?.candidates(header) ?? [];
+      if (keys.length === 0) {
+        throw new WsAuthError('invalid_token', 'No key of the issuer fits the token');
+      }
+      return keys;
+    });
+  }
+
+  /** The last fetched keys, when jose would use them as they are (no fetch due). */
+  private usable(): IssuerSigningKeys | undefined {
+    if (this.fallback && Date.now() < this.fallback.until) {
+      return this.signingKeys();
+    }
+    return this.remote?.fresh && !this.remote.reloading ? this.signingKeys() : undefined;
+  }
+
+  private signingKeys(): IssuerSigningKeys | undefined {
+    if (this.fetched.jwks === undefined) {
+      return undefined;
+    }
+    if (this.signing === undefined || this.signing.uat !== this.fetched.uat) {
+      this.signing = { uat: this.fetched.uat, keys: new IssuerSigningKeys(this.fetched.jwks) };
+    }
+    return this.signing.keys;
+  }
 
   /** The resolver to hand to `jwtVerify`. */
   readonly getKey: KeyResolver = (header, token) => this.resolve(header, token);
@@ -104,11 +160,13 @@ export class IssuerKeySet {
       this.failed(error);
       throw new WsAuthError('unavailable', "The issuer's discovery document cannot be read", { cause: error });
     }
-    const { createRemoteJWKSet } = await loadJose();
+    const { createRemoteJWKSet, jwksCache } = await loadJose();
     this.remote = createRemoteJWKSet(url, {
       timeoutDuration: timeoutMs,
       cooldownDuration: cooldownMs,
       cacheMaxAge: cacheMaxAgeMs,
+      // jose records each fetch here (its documented cache hook), which is how keysFor sees new keys.
+      [jwksCache]: this.fetched,
     });
     return this.remote;
   }

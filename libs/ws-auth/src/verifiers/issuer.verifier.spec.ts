@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
@@ -5,6 +6,17 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import { WsAuthError } from '../ws-auth.errors.js';
 import { isAccessTokenType } from './access-token-header.js';
 import { IssuerVerifier, type IssuerVerifierOptions } from './issuer.verifier.js';
+import { settle } from '../../../../test/support/settle.js';
+
+/**
+ * The verifier answers synchronously once it holds the issuer's keys; these
+ * specs read every answer as a promise, whichever way it came.
+ */
+class PromisedIssuerVerifier<T> extends IssuerVerifier<T> {
+  override verify(token: string) {
+    return settle(() => super.verify(token));
+  }
+}
 
 const AUDIENCE = 'urn:ws-auth:test';
 const now = () => Math.floor(Date.now() / 1000);
@@ -82,7 +94,7 @@ describe('IssuerVerifier', () => {
   const verifiers: IssuerVerifier[] = [];
 
   const verifier = (options: Partial<IssuerVerifierOptions> = {}) => {
-    const created = new IssuerVerifier({ issuer: idp.issuer, audience: AUDIENCE, ...options });
+    const created = new PromisedIssuerVerifier({ issuer: idp.issuer, audience: AUDIENCE, ...options });
     verifiers.push(created);
     return created;
   };
@@ -161,8 +173,77 @@ describe('IssuerVerifier', () => {
     });
 
     it('builds the principal with toPrincipal when given', async () => {
-      const custom = new IssuerVerifier({ issuer: idp.issuer, audience: AUDIENCE, toPrincipal: (verified) => ({ who: verified.sub }) });
+      const custom = new PromisedIssuerVerifier({ issuer: idp.issuer, audience: AUDIENCE, toPrincipal: (verified) => ({ who: verified.sub }) });
       await expect(custom.verify(await sign(claims()))).resolves.toMatchObject({ principal: { who: 'service-a' } });
+    });
+  });
+
+  describe('keys held per kid, verified with crypto.verify', () => {
+    /** A JWS signed with Node's crypto, for keys jose would refuse to sign with. */
+    const signRaw = (header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject) => {
+      const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+      return `${input}.${cryptoSign('sha256', Buffer.from(input), key).toString('base64url')}`;
+    };
+
+    it('answers synchronously once it holds the keys, with no further request to the issuer', async () => {
+      const plain = new IssuerVerifier({ issuer: idp.issuer, audience: AUDIENCE });
+      const first = plain.verify(await sign(claims()));
+      expect(first).toBeInstanceOf(Promise); // the first one fetches the keys
+      await first;
+      const fetches = idp.count('/jwks');
+      const second = plain.verify(await sign(claims({ jti: 'jti-2' })));
+      expect(second).not.toBeInstanceOf(Promise);
+      expect(second).toMatchObject({ subject: 'service-a' });
+      const es = plain.verify(await sign(claims({ jti: 'jti-3' }), ec));
+      expect(es).toMatchObject({ subject: 'service-a' });
+      expect(idp.count('/jwks')).toBe(fetches);
+    });
+
+    it('refuses synchronously a forged signature once it holds the keys', async () => {
+      const plain = new IssuerVerifier({ issuer: idp.issuer, audience: AUDIENCE });
+      await plain.verify(await sign(claims()));
+      const [header, payload, signature] = (await sign(claims({ jti: 'jti-2' }))).split('.');
+      const forged = `${header}.${payload}.${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+      expect(() => plain.verify(forged)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+    });
+
+    it('refuses a token without kid when several keys of its alg could have signed it, as jose does, also with the keys in hand', async () => {
+      const other = await signingKey('rsa-2');
+      idp.keys = [other, rsa, ec];
+      const plain = verifier();
+      await expect(refusal(plain.verify(await sign(claims(), rsa, { kid: undefined })))).resolves.toBe('invalid_token');
+      await expect(plain.verify(await sign(claims(), rsa))).resolves.toMatchObject({ subject: 'service-a' });
+      await expect(refusal(plain.verify(await sign(claims({ jti: 'again' }), rsa, { kid: undefined })))).resolves.toBe('invalid_token');
+    });
+
+    it('accepts a token without kid when one key of its alg fits', async () => {
+      await expect(verifier().verify(await sign(claims(), rsa, { kid: undefined }))).resolves.toMatchObject({ subject: 'service-a' });
+    });
+
+    it('never verifies with an RSA key under 2048 bits that the JWKS carries', async () => {
+      const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      idp.keys = [{ kid: 'weak', alg: 'RS256', privateKey: undefined as never, jwk: { ...(weak.publicKey.export({ format: 'jwk' }) as JWK), kid: 'weak', alg: 'RS256', use: 'sig' } }];
+      const token = signRaw({ alg: 'RS256', typ: 'at+jwt', kid: 'weak' }, claims(), weak.privateKey);
+      await expect(refusal(verifier().verify(token))).resolves.toBe('invalid_token');
+    });
+
+    it('never verifies with a key meant for encryption (use: enc)', async () => {
+      idp.keys = [{ ...rsa, jwk: { ...rsa.jwk, use: 'enc' } }];
+      await expect(refusal(verifier().verify(await sign(claims())))).resolves.toBe('invalid_token');
+    });
+
+    it.each([[''], [[]], [['x-ext']], [false]])('refuses a crit header of %j, signed with the issuer key', async (crit) => {
+      await expect(refusal(verifier().verify(await signWithCrit(crit)))).resolves.toBe('invalid_token');
+    });
+    const signWithCrit = async (crit: unknown) => {
+      const raw = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      idp.keys = [{ kid: 'raw-1', alg: 'RS256', privateKey: undefined as never, jwk: { ...(raw.publicKey.export({ format: 'jwk' }) as JWK), kid: 'raw-1', alg: 'RS256', use: 'sig' } }];
+      return signRaw({ alg: 'RS256', typ: 'at+jwt', kid: 'raw-1', crit }, claims(), raw.privateKey);
+    };
+    it('accepts a token signed by that raw key without crit (the control)', async () => {
+      const raw = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      idp.keys = [{ kid: 'raw-1', alg: 'RS256', privateKey: undefined as never, jwk: { ...(raw.publicKey.export({ format: 'jwk' }) as JWK), kid: 'raw-1', alg: 'RS256', use: 'sig' } }];
+      await expect(verifier().verify(signRaw({ alg: 'RS256', typ: 'at+jwt', kid: 'raw-1' }, claims(), raw.privateKey))).resolves.toMatchObject({ subject: 'service-a' });
     });
   });
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../ws-auth.constants.js';
 import { WsAuthError } from '../ws-auth.errors.js';
 import type { WsTokenVerifier, WsVerifiedToken } from '../interfaces/token-verifier.interface.js';
@@ -7,11 +8,12 @@ import {
   DEFAULT_ISSUER_ALGORITHMS,
   type IssuerAlgorithm,
 } from './access-token-header.js';
-import { assertClaimsPresent, assertIssuedInPast, verifiedFromClaims, type JwtClaims } from './claims.js';
+import { assertAudience, assertClaimsPresent, assertIssuedInPast, assertTimeClaims, verifiedFromClaims, type JwtClaims } from './claims.js';
 import { IssuerKeySet } from './issuer-key-set.js';
 import { issuerPrincipalFromClaims, type IssuerPrincipal } from './issuer-principal.js';
 import { checkIssuerUrl } from './issuer-url.js';
-import { loadJose } from './jose.loader.js';
+import { verifyJwsSignature } from './jws-signature.js';
+import { then, type MaybePromise } from '../maybe-promise.js';
 import { decodeCompactJws } from './compact-jws.js';
 import { WsAuthConfigurationError } from '../ws-auth-configuration.error.js';
 
@@ -91,31 +93,47 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
     });
   }
 
-  async verify(token: string): Promise<WsVerifiedToken<TPrincipal> | null> {
+  /**
+   * Synchronous once the issuer's keys are in hand (and `toPrincipal`, if
+   * any, answers at once): the signature is checked with `crypto.verify` and
+   * the KeyObject held for the token's `kid`. A promise only while keys are
+   * being fetched.
+   */
+  verify(token: string): MaybePromise<WsVerifiedToken<TPrincipal> | null> {
     const decoded = decodeCompactJws(token);
     if (!decoded) {
       return null; // not a JWS compact token: maybe another verifier's
     }
-    const { header, claims: unverified } = decoded;
-    if (unverified.iss !== this.issuer) {
+    const { header, claims } = decoded;
+    if (claims.iss !== this.issuer) {
       return null; // another issuer's token (or our own app's): the next verifier's to judge
     }
     // From here the token claims to be this issuer's: no other verifier may accept it.
     assertAccessTokenHeader(header, this.algorithms);
-    const { jwtVerify } = await loadJose();
-    let claims: JwtClaims;
+    if (header.crit !== undefined) {
+      // RFC 7515 §4.1.11: no extension is understood here (nor RFC 7797's b64, which comes with crit).
+      throw new WsAuthError('invalid_token', 'The token has critical header parameters');
+    }
+    let keys: MaybePromise<readonly KeyObject[]>;
     try {
-      ({ payload: claims } = await jwtVerify(token, this.keys.getKey, {
-        issuer: this.issuer,
-        audience: this.audience,
-        algorithms: [...this.algorithms],
-        typ: 'at+jwt',
-        clockTolerance: this.clockToleranceSec,
-      }));
+      keys = this.keys.keysFor(header, token);
     } catch (error) {
-      // The key set's own WsAuthError (invalid_token or unavailable) is already decided.
       throw WsAuthError.from(error, 'invalid_token', 'The token failed verification');
     }
+    return then(keys, (found) => this.accept(token, header.alg as string, found, claims));
+  }
+
+  /** The signature, then the claims (RFC 9068 §4), of a token whose header passed. */
+  private accept(token: string, alg: string, keys: readonly KeyObject[], claims: JwtClaims): MaybePromise<WsVerifiedToken<TPrincipal>> {
+    const dot = token.lastIndexOf('.');
+    const input = token.slice(0, dot);
+    const signature = token.slice(dot + 1);
+    // Several keys only for a token without `kid` when the issuer has several of its type.
+    if (!keys.some((key) => verifyJwsSignature(alg, key, input, signature))) {
+      throw new WsAuthError('invalid_token', 'The token signature is invalid');
+    }
+    assertAudience(claims, this.audience);
+    assertTimeClaims(claims, this.clockToleranceSec);
     assertClaimsPresent(claims, this.requiredClaims);
     assertIssuedInPast(claims, this.clockToleranceSec);
     if (claims.cnf !== undefined) {
@@ -124,10 +142,10 @@ export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVeri
       // taken as a bearer token it would let whoever stole it in.
       throw new WsAuthError('invalid_token', 'The token is bound to a key (cnf) and cannot be used as a bearer token');
     }
-    const principal = this.options.toPrincipal
-      ? await this.options.toPrincipal(claims)
-      : (issuerPrincipalFromClaims(claims) as TPrincipal);
-    return verifiedFromClaims(claims, principal);
+    if (!this.options.toPrincipal) {
+      return verifiedFromClaims(claims, issuerPrincipalFromClaims(claims) as TPrincipal);
+    }
+    return then(this.options.toPrincipal(claims), (principal) => verifiedFromClaims(claims, principal));
   }
 
   private static checkIssuer(issuer: string): string {

@@ -1,4 +1,5 @@
 import { constants, createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { afterEach, jest } from '@jest/globals';
 import { WsAuthError } from '../ws-auth.errors.js';
 import { JwtVerifier } from './jwt.verifier.js';
 import { settle } from '../../../../test/support/settle.js';
@@ -366,6 +367,31 @@ describe('JwtVerifier', () => {
       expect(() => new JwtVerifier({ secret: pem })).toThrow(/looks like a PEM key/);
     });
 
+    it.each([
+      ['a certificate', '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0xgY2VydGlmaWNhdGUtZm9yLXRlc3RzMAoGCCqGSM49\n-----END CERTIFICATE-----\n'],
+      ['a PEM key after leading whitespace and a zero-width space', () => `\n \u200b${pem}`],
+      ['a PEM key after a comment line', () => `# the signing key\n${pem}`],
+    ])('throws for %s passed as the secret (key confusion in the forms fast-jwt advisories list)', (_, secret) => {
+      expect(() => new JwtVerifier({ secret: typeof secret === 'function' ? secret() : secret })).toThrow(/looks like a PEM key/);
+    });
+
+    it('throws for a publicKey that does not go with its algorithms (an EC key for RS256)', () => {
+      expect(() => new JwtVerifier({ publicKey: pem, algorithms: ['RS256'] })).toThrow(/does not fit its algorithms/);
+    });
+
+    it('throws for a private key passed as publicKey in KeyObject form', () => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      expect(() => new JwtVerifier({ publicKey: privateKey, algorithms: ['ES256'] })).toThrow(/not a public key/);
+    });
+
+    it.each([-1, 1.5, Number.NaN])('throws for cacheMaxEntries %p', (cacheMaxEntries) => {
+      expect(() => new JwtVerifier({ secret: SECRET, cacheMaxEntries })).toThrow(/cacheMaxEntries/);
+    });
+
+    it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('throws for clockToleranceSec %p', (clockToleranceSec) => {
+      expect(() => new JwtVerifier({ secret: SECRET, clockToleranceSec })).toThrow(/clockToleranceSec/);
+    });
+
     it('throws for a PEM key passed as a Buffer secret', () => {
       expect(() => new JwtVerifier({ secret: Buffer.from(pem) })).toThrow(/looks like a PEM key/);
     });
@@ -435,5 +461,222 @@ describe('JwtVerifier', () => {
     it.each(['none', 'NONE'])('throws for "%s" among a publicKey\'s algorithms', (alg) => {
       expect(() => new JwtVerifier({ publicKey: pem, algorithms: ['ES256', alg] as never })).toThrow(/explicit list/);
     });
+  });
+  describe('security properties, whatever library is behind the verifier', () => {
+    it.each(['hs256', 'Hs256', 'HS256 ', ' HS256', 'HS256\u0000'])('refuses alg %j: the allowlist is an exact match', async (alg) => {
+      const input = `${b64({ alg, typ: 'JWT' })}.${b64(claims())}`;
+      const token = `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`; // HMAC-SHA256 by the right secret
+      expect((await refusal(settle(() => verifier.verify(token)))).code).toBe('invalid_token');
+    });
+
+    it.each([[''], [0], [false], [null], [[]], ['x-ext']])('refuses a crit header of %j, signed with the right secret', async (crit) => {
+      const token = sign({ alg: 'HS256', typ: 'JWT', crit }, claims(), SECRET);
+      expect((await refusal(settle(() => verifier.verify(token)))).code).toBe('invalid_token');
+    });
+
+    it('refuses HS256 signed with the public key of an RS256 verifier, in every form it travels in', async () => {
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const rs = new JwtVerifier({ publicKey: rsa.publicKey, algorithms: ['RS256'] });
+      for (const secret of [
+        rsa.publicKey.export({ type: 'spki', format: 'pem' }),
+        rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }),
+        rsa.publicKey.export({ type: 'spki', format: 'der' }),
+        JSON.stringify(rsa.publicKey.export({ format: 'jwk' })),
+      ]) {
+        const confused = sign({ alg: 'HS256', typ: 'JWT' }, claims(), secret as string | Buffer);
+        expect((await refusal(settle(() => rs.verify(confused)))).code).toBe('invalid_token');
+      }
+    });
+
+    it.each([
+      ['100 KiB of base64url with no dot', () => 'a'.repeat(100 * 1024)],
+      ['100 KiB of dots', () => '.'.repeat(100 * 1024)],
+      ['a valid header, then 100 KiB of base64url and a "!"', () => `${b64({ alg: 'HS256' })}.${'A'.repeat(100 * 1024)}!.sig`],
+      ['a header of 10 000 nested arrays', () => `${Buffer.from('['.repeat(10_000) + ']'.repeat(10_000)).toString('base64url')}.${b64(claims())}.sig`],
+      ['a payload of 10 000 nested objects, signed', () => {
+        const input = `${b64({ alg: 'HS256' })}.${Buffer.from('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)).toString('base64url')}`;
+        return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+      }],
+      ['a signature of 100 KiB', () => `${hs(claims()).split('.').slice(0, 2).join('.')}.${'A'.repeat(100 * 1024)}`],
+    ])('answers %s without hanging, and never accepts it', async (_, make) => {
+      // Bounded by jest's test timeout: the decoders' patterns are linear, and
+      // the handshake caps a token's length before any verifier sees it.
+      const answer = await settle(() => verifier.verify(make())).catch((error: unknown) => error);
+      expect(answer === null || (answer instanceof WsAuthError && answer.code === 'invalid_token')).toBe(true);
+    });
+  });
+
+  describe('leeway: seconds in the options, milliseconds inside fast-jwt', () => {
+    const T = 1_900_000_000; // a fixed second, so the edge is exact
+    const at = (ms: number) => void jest.spyOn(Date, 'now').mockReturnValue(ms);
+    afterEach(() => void jest.restoreAllMocks());
+    const uncached = new JwtVerifier({ secret: SECRET, clockToleranceSec: 5, cacheMaxEntries: 0 });
+    const token = hs({ sub: 'maggie', iat: T - 60, exp: T, nbf: T - 30 });
+
+    it('accepts a token until its exp plus the whole leeway, and refuses it after', async () => {
+      at((T + 5) * 1000 - 1);
+      await expect(settle(() => uncached.verify(token))).resolves.toMatchObject({ subject: 'maggie' });
+      at((T + 5) * 1000 + 1);
+      expect((await refusal(settle(() => uncached.verify(token)))).code).toBe('invalid_token');
+    });
+
+    it('accepts a token from its nbf less the whole leeway, and refuses it before', async () => {
+      at((T - 30 - 5) * 1000);
+      await expect(settle(() => uncached.verify(token))).resolves.toMatchObject({ subject: 'maggie' });
+      at((T - 30 - 5) * 1000 - 1);
+      expect((await refusal(settle(() => uncached.verify(token)))).code).toBe('invalid_token');
+    });
+
+    it('refuses an iat more than the leeway ahead (fast-jwt does not check iat: this class does)', async () => {
+      const ahead = hs({ sub: 'maggie', iat: T + 6, exp: T + 300 });
+      at(T * 1000);
+      expect((await refusal(settle(() => uncached.verify(ahead)))).code).toBe('invalid_token');
+      const within = hs({ sub: 'maggie', iat: T + 5, exp: T + 300 });
+      await expect(settle(() => uncached.verify(within))).resolves.toMatchObject({ subject: 'maggie' });
+    });
+  });
+
+  describe('the verified-token cache (keyed by the whole token)', () => {
+    afterEach(() => void jest.restoreAllMocks());
+
+    it('answers a token it has verified with the same frozen answer, without verifying again', () => {
+      const cached = new JwtVerifier({ secret: SECRET });
+      const token = hs(claims());
+      const first = cached.verify(token);
+      expect(cached.verify(token)).toBe(first); // a fresh verification would parse new claims
+      expect(Object.isFrozen(first)).toBe(true);
+    });
+
+    it('verifies afresh with the cache off', () => {
+      const uncached = new JwtVerifier({ secret: SECRET, cacheMaxEntries: 0 });
+      const token = hs(claims());
+      const first = uncached.verify(token);
+      const second = uncached.verify(token);
+      expect(second).not.toBe(first);
+      expect(second).toEqual(first);
+    });
+
+    it('hands toPrincipal the remembered claims on every handshake, and uses what it returns each time', async () => {
+      const seen: Json[] = [];
+      let calls = 0;
+      const withUser = new JwtVerifier({ secret: SECRET, toPrincipal: (verified) => (seen.push(verified), { id: verified.sub, call: ++calls }) });
+      const token = hs(claims());
+      await expect(settle(() => withUser.verify(token))).resolves.toMatchObject({ principal: { call: 1 } });
+      await expect(settle(() => withUser.verify(token))).resolves.toMatchObject({ principal: { call: 2 } });
+      expect(seen[1]).toBe(seen[0]);
+      expect(Object.isFrozen(seen[0])).toBe(true);
+    });
+
+    it('refuses a remembered token once it has expired: an entry never outlives exp', async () => {
+      const cached = new JwtVerifier({ secret: SECRET, clockToleranceSec: 0 });
+      const start = Date.now();
+      const token = hs(claims({ exp: Math.floor(start / 1000) + 2 }));
+      expect(cached.verify(token)).toMatchObject({ subject: 'maggie' });
+      jest.spyOn(Date, 'now').mockReturnValue(start + 3000);
+      expect((await refusal(settle(() => cached.verify(token)))).code).toBe('invalid_token');
+    });
+
+    it('does not answer a remembered token before its nbf less the leeway (a clock set back)', async () => {
+      const cached = new JwtVerifier({ secret: SECRET, clockToleranceSec: 5 });
+      const start = Date.now();
+      const token = hs(claims({ nbf: Math.floor(start / 1000) + 3 }));
+      expect(cached.verify(token)).toMatchObject({ subject: 'maggie' });
+      jest.spyOn(Date, 'now').mockReturnValue(start - 10_000);
+      expect((await refusal(settle(() => cached.verify(token)))).code).toBe('invalid_token');
+    });
+
+    it('never answers a token that differs from a remembered one in one character of its signature', async () => {
+      const cached = new JwtVerifier({ secret: SECRET });
+      const token = hs(claims());
+      const remembered = cached.verify(token);
+      const [header, payload, signature] = token.split('.');
+      const forged = `${header}.${payload}.${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+      const answer = await settle(() => cached.verify(forged)).catch((error: unknown) => error);
+      expect(answer).not.toBe(remembered);
+      expect(answer).toBeInstanceOf(WsAuthError);
+      expect(cached.verify(token)).toBe(remembered);
+    });
+
+    it('keeps what a handler would change out of the next hit: the claims are frozen, deep', () => {
+      const cached = new JwtVerifier({ secret: SECRET });
+      const token = hs(claims({ roles: ['member'], profile: { name: 'Maggie' } }));
+      const first = cached.verify(token) as unknown as { principal: Json; scopes: string[] };
+      expect(() => { first.principal.sub = 'admin'; }).toThrow(TypeError);
+      expect(() => (first.principal.roles as string[]).push('admin')).toThrow(TypeError);
+      expect(() => { (first.principal.profile as Json).name = 'Bart'; }).toThrow(TypeError);
+      expect(() => first.scopes.push('admin')).toThrow(TypeError);
+      expect(cached.verify(token)).toMatchObject({ subject: 'maggie', principal: { sub: 'maggie', roles: ['member'], profile: { name: 'Maggie' } }, scopes: [] });
+    });
+
+    it('does not let refused tokens evict a remembered one', async () => {
+      const cached = new JwtVerifier({ secret: SECRET, cacheMaxEntries: 1 });
+      const token = hs(claims());
+      const remembered = cached.verify(token);
+      for (let i = 0; i < 5; i++) {
+        await refusal(settle(() => cached.verify(hs(claims({ jti: String(i) }), 'HS256', 'another-secret-of-at-least-32-bytes!!'))));
+      }
+      expect(cached.verify(token)).toBe(remembered);
+    });
+
+    it('remembers at most cacheMaxEntries tokens, the least recently used leaving first', () => {
+      const cached = new JwtVerifier({ secret: SECRET, cacheMaxEntries: 2 });
+      const [a, b, c] = ['a', 'b', 'c'].map((jti) => hs(claims({ jti })));
+      const first = { a: cached.verify(a), b: cached.verify(b) };
+      expect(cached.verify(a)).toBe(first.a); // a is now the most recent
+      cached.verify(c); // evicts b
+      expect(cached.verify(a)).toBe(first.a);
+      expect(cached.verify(b)).not.toBe(first.b);
+    });
+
+    it('does not remember a token without exp (nothing would bound the entry)', () => {
+      const noExp = new JwtVerifier({ secret: SECRET, requiredClaims: ['sub'] });
+      const payload = claims();
+      delete payload.exp;
+      const token = hs(payload);
+      expect(noExp.verify(token)).not.toBe(noExp.verify(token));
+    });
+  });
+});
+
+describe('JwtVerifier.fromJwtModuleOptions', () => {
+  const token = (claims: Json, secret: string = SECRET) => {
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  };
+  const claims = (overrides: Json = {}): Json => ({ sub: 'maggie', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, ...overrides });
+
+  it('verifies with the module secret and its signOptions algorithm', () => {
+    const verifier = JwtVerifier.fromJwtModuleOptions({ secret: SECRET, signOptions: { algorithm: 'HS256' } });
+    expect(verifier.verify(token(claims()))).toMatchObject({ subject: 'maggie' });
+    expect(() => verifier.verify(token(claims(), 'another-secret-of-at-least-32-bytes!!'))).toThrow(WsAuthError);
+  });
+
+  it('takes the issuer, audience and clock tolerance of verifyOptions', () => {
+    const verifier = JwtVerifier.fromJwtModuleOptions({ secret: SECRET, verifyOptions: { issuer: 'https://a.example', audience: 'chat', clockTolerance: 0 } });
+    expect(verifier.verify(token(claims({ iss: 'https://a.example', aud: 'chat' })))).toMatchObject({ subject: 'maggie' });
+    expect(() => verifier.verify(token(claims({ iss: 'https://a.example', aud: 'billing' })))).toThrow(WsAuthError);
+    expect(() => verifier.verify(token(claims({ iss: 'https://a.example', aud: 'chat', exp: Math.floor(Date.now() / 1000) - 2 })))).toThrow(WsAuthError);
+  });
+
+  it('takes the extra options (requiredClaims) beside the module options', () => {
+    const verifier = JwtVerifier.fromJwtModuleOptions({ secret: SECRET }, { requiredClaims: ['sub', 'exp', 'sid'] });
+    expect(() => verifier.verify(token(claims()))).toThrow(WsAuthError);
+    expect(verifier.verify(token(claims({ sid: 's' })))).toMatchObject({ sessionId: 's' });
+  });
+
+  it('keeps the secret checks: a short module secret fails at bootstrap', () => {
+    expect(() => JwtVerifier.fromJwtModuleOptions({ secret: 'short' })).toThrow(/needs at least 32/);
+  });
+
+  it.each([
+    ['a secretOrKeyProvider', { secretOrKeyProvider: () => SECRET }, /secretOrKeyProvider/],
+    ['verifyOptions.ignoreExpiration', { secret: SECRET, verifyOptions: { ignoreExpiration: true } }, /ignoreExpiration/],
+    ['verifyOptions.maxAge', { secret: SECRET, verifyOptions: { maxAge: '1h' } }, /maxAge/],
+    ['a RegExp audience', { secret: SECRET, verifyOptions: { audience: /chat.*/ } }, /not a RegExp/],
+    ['several issuers', { secret: SECRET, verifyOptions: { issuer: ['a', 'b'] } }, /one verifyOptions.issuer/],
+    ['no secret at all', { signOptions: { algorithm: 'HS256' } }, /needs a JwtModule secret or publicKey/],
+    ['an RS256 publicKey without algorithms', { publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) }, /explicit list/],
+  ])('refuses %s at bootstrap rather than dropping it', (_, options, message) => {
+    expect(() => JwtVerifier.fromJwtModuleOptions(options as never)).toThrow(message);
   });
 });
