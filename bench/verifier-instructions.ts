@@ -12,7 +12,8 @@
 //
 // Run: npm run bench:verifiers [-- --runs=3 --cases=a,b --node=/path/to/node,... --out=file.json]
 // With WS_AUTH_BEFORE=<built CommonJS index.js of an earlier ws-auth>, the
-// `*_before` cases measure that build's verifiers too.
+// `*_before` cases measure that build's verifiers too; WS_AUTH_LIBRARY=<the
+// same> replaces the workspace build in the other cases.
 import { execFileSync, spawn } from 'node:child_process';
 import {
   createHmac,
@@ -130,6 +131,16 @@ function p1363ToDer(signature: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0x30, r.length + s.length]), r, s]);
 }
 
+/**
+ * The ws-auth under test: the workspace build (`nestjs-ws-auth`), or the
+ * build WS_AUTH_LIBRARY names (a CommonJS index.js), to measure a change
+ * without rebuilding the workspace under a running bench.
+ */
+async function library(): Promise<typeof import('nestjs-ws-auth')> {
+  const path = process.env.WS_AUTH_LIBRARY;
+  return path ? (createRequire(import.meta.url)(path) as typeof import('nestjs-ws-auth')) : import('nestjs-ws-auth');
+}
+
 /** An earlier ws-auth build, when WS_AUTH_BEFORE names one. */
 function beforeLibrary(): typeof import('nestjs-ws-auth') {
   const path = process.env.WS_AUTH_BEFORE;
@@ -220,7 +231,7 @@ const CASES: Record<string, Case> = {
   hs256_library: {
     label: 'HS256: ws-auth JwtVerifier, fresh tokens',
     prepare: async (tokens) => {
-      const { JwtVerifier } = await import('nestjs-ws-auth');
+      const { JwtVerifier } = await library();
       const verifier = new JwtVerifier({ secret: HS_SECRET });
       return (i) => verifier.verify(tokens.hs256[i]);
     },
@@ -228,7 +239,7 @@ const CASES: Record<string, Case> = {
   hs256_library_no_cache: {
     label: 'HS256: ws-auth JwtVerifier, cacheMaxEntries 0',
     prepare: async (tokens) => {
-      const { JwtVerifier } = await import('nestjs-ws-auth');
+      const { JwtVerifier } = await library();
       const verifier = new JwtVerifier({ secret: HS_SECRET, cacheMaxEntries: 0 });
       return (i) => verifier.verify(tokens.hs256[i]);
     },
@@ -236,7 +247,7 @@ const CASES: Record<string, Case> = {
   hs256_library_seen: {
     label: 'HS256: ws-auth JwtVerifier, a token it has verified before',
     prepare: async (tokens) => {
-      const { JwtVerifier } = await import('nestjs-ws-auth');
+      const { JwtVerifier } = await library();
       const verifier = new JwtVerifier({ secret: HS_SECRET });
       // A fresh string each time, as a new request's header is: the key is hashed anew.
       const token = tokens.hs256[0];
@@ -281,7 +292,7 @@ const CASES: Record<string, Case> = {
   rs256_issuer: {
     label: 'RS256: ws-auth IssuerVerifier',
     prepare: async (tokens) => {
-      const verifier = await issuerVerifier(await import('nestjs-ws-auth'), tokens.rsaJwk);
+      const verifier = await issuerVerifier(await library(), tokens.rsaJwk);
       return (i) => verifier.verify(tokens.rs256[i]);
     },
   },
@@ -323,7 +334,7 @@ const CASES: Record<string, Case> = {
   es256_issuer: {
     label: 'ES256: ws-auth IssuerVerifier',
     prepare: async (tokens) => {
-      const verifier = await issuerVerifier(await import('nestjs-ws-auth'), tokens.ecJwk);
+      const verifier = await issuerVerifier(await library(), tokens.ecJwk);
       return (i) => verifier.verify(tokens.es256[i]);
     },
   },

@@ -14,46 +14,68 @@
  *   `exp`, never after, and then verification applies its own leeway again;
  * - the value is stored frozen by the caller, so no handler can change what
  *   the next hit sees;
- * - at most `maxEntries` tokens are held; the least recently used goes first.
+ * - at most `maxEntries` tokens are held (one more when it is odd), in two
+ *   generations of half as many: a new token goes into the current one, a
+ *   hit in the previous one moves it back, and when the current one is full
+ *   it becomes the previous one and the oldest generation is dropped whole.
+ *   Tokens not presented for a generation leave first, as in an LRU, but no
+ *   insert or hit has to delete and re-insert to keep an order, and nothing
+ *   iterates to evict (the quick-lru scheme).
  *
  * Revocation is not this cache's business: the handshake checks the session
  * on every connection, cached token or not.
  */
 export class VerifiedTokenCache<TValue> {
-  /** A Map iterates in insertion order: re-inserting on a hit keeps the least recently used first. */
-  private readonly entries = new Map<string, VerifiedTokenCacheEntry<TValue>>();
+  private current = new Map<string, VerifiedTokenCacheEntry<TValue>>();
+  private previous = new Map<string, VerifiedTokenCacheEntry<TValue>>();
+  private readonly generationSize: number;
 
-  constructor(readonly maxEntries: number) {}
+  constructor(readonly maxEntries: number) {
+    this.generationSize = Math.ceil(maxEntries / 2);
+  }
 
   get size(): number {
-    return this.entries.size;
+    return this.current.size + this.previous.size;
   }
 
   /** The value stored for exactly this token, while `now` (epoch ms) is within its validity. */
   get(token: string, now: number): TValue | undefined {
-    const entry = this.entries.get(token);
+    let entry = this.current.get(token);
     if (entry === undefined) {
-      return undefined;
+      entry = this.previous.get(token);
+      if (entry === undefined) {
+        return undefined;
+      }
+      this.previous.delete(token);
+      if (now < entry.notBefore || now >= entry.expiresAt) {
+        return undefined;
+      }
+      this.insert(token, entry);
+      return entry.value;
     }
     if (now < entry.notBefore || now >= entry.expiresAt) {
-      this.entries.delete(token);
+      this.current.delete(token);
       return undefined;
     }
-    this.entries.delete(token);
-    this.entries.set(token, entry);
     return entry.value;
   }
 
-  /** Remembers a token accepted at `now`, usable from `notBefore` until (not including) `expiresAt`, epoch ms. */
+  /**
+   * Remembers a token that `get` just missed, usable from `notBefore` until
+   * (not including) `expiresAt`, epoch ms.
+   */
   set(token: string, value: TValue, notBefore: number, expiresAt: number): void {
-    if (this.maxEntries === 0) {
-      return;
+    if (this.generationSize > 0) {
+      this.insert(token, { value, notBefore, expiresAt });
     }
-    this.entries.delete(token);
-    while (this.entries.size >= this.maxEntries) {
-      this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  private insert(token: string, entry: VerifiedTokenCacheEntry<TValue>): void {
+    if (this.current.size >= this.generationSize) {
+      this.previous = this.current;
+      this.current = new Map();
     }
-    this.entries.set(token, { value, notBefore, expiresAt });
+    this.current.set(token, entry);
   }
 }
 
