@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchSettings } from './bench-settings.js';
 import { callgrindBreakdown } from './report/callgrind-breakdown.js';
 import { instructionTable } from './report/instruction-table.js';
+import { replaceBenchmarksMdSection } from './report/benchmarks-md-section.js';
 import { benchLog } from './suites/bench-log.js';
 import { HandshakeLoadProcess } from './suites/handshake-run.js';
 import {
@@ -220,7 +221,7 @@ writeFileSync(new URL(`../../../bench/${stem}.json`, import.meta.url), JSON.stri
 const table = instructionTable(figures, RUNS, machine, generatedAt.slice(0, 10));
 console.log(table);
 if (complete) {
-  spliceIntoBenchmarksMd(table);
+  replaceBenchmarksMdSection('instructions', table);
 }
 benchLog(`instructions: bench/${stem}.json${complete ? ', BENCHMARKS.md' : ''}`);
 
@@ -257,19 +258,4 @@ function totalInstructions(file: string): number {
     throw new Error(`no totals in ${file}`);
   }
   return Number(line[1]);
-}
-
-/** Replaces the lead table of BENCHMARKS.md, between its instruction markers. */
-function spliceIntoBenchmarksMd(section: string): void {
-  const path = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
-  const begin = '<!-- bench:instructions:begin -->';
-  const end = '<!-- bench:instructions:end -->';
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) {
-    benchLog(`BENCHMARKS.md has no ${begin} … ${end} markers: left as it is`);
-    return;
-  }
-  writeFileSync(path, `${text.slice(0, from + begin.length)}\n${section}${text.slice(to)}`);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import type { BenchReport } from './report/bench-report.js';
 import { resultsJson } from './report/bench-report.js';
 import { markdownReport } from './report/markdown-report.js';
 import { machineInfo } from './support/machine.js';
+import { replaceBenchmarksMdSection } from './report/benchmarks-md-section.js';
 import { benchLog } from './suites/bench-log.js';
 import type { SuiteResult } from './suites/figures.js';
 import { runHandshakeSuite } from './suites/handshake-suite.js';
@@ -89,21 +90,6 @@ const stem = official ? 'results' : `results.${report.mode}`;
 writeFileSync(`${REPO}bench/${stem}.json`, resultsJson(report));
 writeFileSync(`${REPO}bench/${stem}.runs.json`, JSON.stringify({ generated_at: report.generatedAt, runs: report.runs }, null, 2) + '\n');
 if (official) {
-  spliceIntoBenchmarksMd(markdown);
+  replaceBenchmarksMdSection('results', markdown);
 }
 benchLog(`done in ${Math.round((Date.now() - started) / 1000)} s: bench/${stem}.json${official ? ', BENCHMARKS.md' : ''}`);
-
-/** Replaces what lies between the results markers of BENCHMARKS.md. */
-function spliceIntoBenchmarksMd(section: string): void {
-  const path = `${REPO}BENCHMARKS.md`;
-  const begin = '<!-- bench:results:begin -->';
-  const end = '<!-- bench:results:end -->';
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) {
-    benchLog(`BENCHMARKS.md has no ${begin} … ${end} markers: left as it is`);
-    return;
-  }
-  writeFileSync(path, `${text.slice(0, from + begin.length)}\n${section}${text.slice(to)}`);
-}

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisTicketStore, WS_AUTH_REDIS_OPTIONS, WsAuthError, type TicketRecord } from 'nestjs-ws-auth';
+import { RedisTicketStore, WS_AUTH_REDIS_OPTIONS } from 'nestjs-ws-auth';
 import { eventually } from './support/eventually.js';
+import { codeOf, ticketRecord as record } from './support/ticket-records.js';
 import { freePort } from './support/free-port.js';
 import { RedisSentinel } from './support/redis-sentinel.js';
 import { RedisServer, redisServerAvailable } from './support/redis-server.js';
@@ -18,19 +19,6 @@ import { RedisServer, redisServerAvailable } from './support/redis-server.js';
 const describeWithRedis = redisServerAvailable() ? describe : describe.skip;
 
 const NAME = 'mymaster';
-const record = (): TicketRecord => ({
-  principal: { sub: 'maggie', sid: 'session-1' },
-  subject: 'maggie',
-  sessionId: 'session-1',
-  scopes: [],
-  expiresAt: Date.now() + 300_000,
-  notAfter: Date.now() + 30_000,
-});
-const codeOf = (work: Promise<unknown>) =>
-  work.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof WsAuthError ? error.code : `not a WsAuthError: ${String(error)}`),
-  );
 
 describeWithRedis('the README’s Sentinel client', () => {
   let master: RedisServer;

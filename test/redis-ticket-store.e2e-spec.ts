@@ -1,29 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createRedisClient, RedisTicketStore, WsAuthError, type TicketRecord } from 'nestjs-ws-auth';
+import { createRedisClient, RedisTicketStore } from 'nestjs-ws-auth';
 import { eventually } from './support/eventually.js';
+import { codeOf, ticketRecord as record } from './support/ticket-records.js';
 import { freePort } from './support/free-port.js';
 import { LogCapture } from './support/log-capture.js';
 import { RedisServer, redisServerAvailable } from './support/redis-server.js';
 
 const describeWithRedis = redisServerAvailable() ? describe : describe.skip;
 
-const record = (subject = 'maggie'): TicketRecord => ({
-  principal: { sub: subject, sid: 'session-1' },
-  subject,
-  sessionId: 'session-1',
-  scopes: ['chat'],
-  expiresAt: Date.now() + 300_000,
-  notAfter: Date.now() + 30_000,
-});
 
-/** What a failed store call threw, as its WsAuthError code. */
-const codeOf = (work: Promise<unknown>) =>
-  work.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof WsAuthError ? error.code : `not a WsAuthError: ${String(error)}`),
-  );
 
 const ready = (client: Redis) =>
   client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve()));
