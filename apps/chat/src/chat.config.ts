@@ -23,13 +23,12 @@ export interface ChatConfig {
 
 export type ChatTransport = 'ws' | 'socket.io';
 
-/** One Redis (`REDIS_URL`), or the seed nodes of a Redis Cluster (`REDIS_CLUSTER_NODES`). */
-export type ChatRedisConfig = { url: string } | { clusterNodes: ClusterSeed[] };
-
-export interface ClusterSeed {
-  host: string;
-  port: number;
-}
+/**
+ * One Redis (`REDIS_URL`), or the seed nodes of a Redis Cluster
+ * (`REDIS_CLUSTER_NODES`, `host:port,...`, parsed and checked by the
+ * library's `createRedisClusterClient` when the app starts).
+ */
+export type ChatRedisConfig = { url: string } | { clusterNodes: string };
 
 export interface OidcIssuerConfig {
   /** The issuer identifier, exactly as the `iss` of its tokens. */
@@ -97,30 +96,9 @@ function redis(env: NodeJS.ProcessEnv): ChatRedisConfig | undefined {
     throw new Error('REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for one Redis, or REDIS_CLUSTER_NODES for a Redis Cluster, not both');
   }
   if (nodes) {
-    return { clusterNodes: clusterSeeds(nodes) };
+    return { clusterNodes: nodes };
   }
   return url ? { url } : undefined;
-}
-
-/** `host:port,host:port` (an IPv6 host in brackets: `[::1]:7000`). */
-function clusterSeeds(raw: string): ClusterSeed[] {
-  const seeds = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map((entry, index) => {
-      const match = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(entry);
-      const port = Number(match?.[2]);
-      if (!match || port < 1 || port > 65535) {
-        // Not the entry itself: a URL pasted here by mistake may hold a password.
-        throw new Error(`REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes; entry ${index + 1} is not`);
-      }
-      return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
-    });
-  if (seeds.length === 0) {
-    throw new Error('REDIS_CLUSTER_NODES must name at least one host:port seed node');
-  }
-  return seeds;
 }
 
 function transport(env: NodeJS.ProcessEnv): ChatTransport {

@@ -36,5 +36,14 @@ function createClient(redis: ChatRedisConfig | undefined): ChatRedis | null {
   if (!redis) {
     return null;
   }
-  return 'url' in redis ? createRedisClient(redis.url) : createRedisClusterClient(redis.clusterNodes);
+  if ('url' in redis) {
+    return createRedisClient(redis.url);
+  }
+  try {
+    return createRedisClusterClient(redis.clusterNodes);
+  } catch (error) {
+    // The library's message never repeats the list (a URL pasted there may
+    // hold a password); this one says which variable to fix.
+    throw new Error(`REDIS_CLUSTER_NODES: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -22,7 +22,7 @@ describe('createRedisClusterClient', () => {
     ]);
   });
 
-  it.each(['', ' , ', 'redis-a', 'redis-a:0', 'redis-a:70000', ':7000', 'redis://:hunter2@redis-a:7000/x'])(
+  it.each(['', ' , ', 'redis-a', 'redis-a:0', 'redis-a:70000', ':7000', 'redis://:hunter2@redis-a:7000/x', 'redis://:hunter2@redis-a:7000', 'redis-a:7000,user:hunter2@redis-b:7001'])(
     'refuses %j with a message that does not repeat it',
     (seeds) => {
       let thrown: unknown;

@@ -69,14 +69,16 @@ function parseSeeds(list: string): ClusterNode[] {
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0)
-    .map((entry) => {
-      const colon = entry.lastIndexOf(':');
-      const port = Number(entry.slice(colon + 1));
-      const host = entry.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-      if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535 || host.length === 0) {
+    .map((entry, index) => {
+      // A host name or IPv4 address, or an IPv6 address in brackets: never a
+      // URL, whose user info would otherwise pass for part of a host.
+      const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(entry);
+      const port = Number(match?.[2]);
+      if (!match || port < 1 || port > 65_535) {
         // Not echoed: a misplaced URL may hold a password.
-        throw new WsAuthConfigurationError('every Redis Cluster seed must be host:port (a comma-separated list)');
+        throw new WsAuthConfigurationError(`every Redis Cluster seed must be host:port (a comma-separated list); seed ${index + 1} is not`);
       }
+      const host = match[1].replace(/^\[(.*)\]$/, '$1');
       return { host, port };
     });
   if (seeds.length === 0) {
