@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSettings } from './bench-settings.js';
 import { callgrindBreakdown } from './report/callgrind-breakdown.js';
-import { instructionTable } from './report/instruction-table.js';
+import { breakdownTable, instructionTable } from './report/instruction-table.js';
 import { replaceBenchmarksMdSection } from './report/benchmarks-md-section.js';
 import { benchLog } from './suites/bench-log.js';
 import { HandshakeLoadProcess } from './suites/handshake-run.js';
@@ -56,9 +56,41 @@ const SERVERS = handshakeServers(0, issuer);
  * handshakes fixed costs (timers, GC cycles) are spread, so both are fixed
  * by count, not by time. Under valgrind a server manages 50 to 200 per second.
  */
-const LOAD: BenchSettings['handshake'] = { rounds: 1, warmupMs: 0, durationMs: 0, concurrency: 4, users: 200 };
-const WARMUP_HANDSHAKES = numberArg('warmup', 3000);
+const CONCURRENCY = numberArg('concurrency', 1);
+const LOAD: BenchSettings['handshake'] = { rounds: 1, warmupMs: 0, durationMs: 0, concurrency: CONCURRENCY, users: 200 };
+/** Long enough that TurboFan has nothing left to compile (`--trace-opt`: one or two functions per 2,000 handshakes after 6,000). */
+const WARMUP_HANDSHAKES = numberArg('warmup', 6000);
 const COUNTED_HANDSHAKES = numberArg('counted', 2000);
+/**
+ * What makes a count repeat, given to every server alike. Valgrind runs one
+ * thread at a time, so V8's background work (concurrent marking and
+ * sweeping, TurboFan jobs) landed in or out of the counted window by
+ * scheduling, and time-driven collections (the memory reducer starts a full
+ * GC seconds after allocation slows) by how fast valgrind happened to run:
+ * the same build's baseline counted 318k to 383k. With GC and compilation on
+ * the main thread and the heap's growth fixed, the baseline repeats within
+ * about 1 %. One handshake at a time (concurrency 1) for the same reason:
+ * with several in flight, how many one event-loop turn handles depends on
+ * timing, and so does what each handshake pays of the turn.
+ *
+ * A full collection (mark-compact) of a Nest server's heap is about 100
+ * million instructions, and one fell every few thousand handshakes: in a
+ * window of 2,000 it added 0 or 50k per handshake, by chance. So the old
+ * generation is given room enough that no run reaches a full collection
+ * (forcing one with `gc()` before each window instead left V8 colder and
+ * tripled the counts): the counts hold every young-generation collection
+ * the handshakes' garbage causes, and no full one. What a socket keeps
+ * alive is measured apart, in heap bytes per idle socket (`npm run bench`).
+ *
+ * `--perf-basic-prof` names V8's generated code for the breakdown by kind.
+ */
+const COUNTING_NODE_FLAGS = [
+  '--single-threaded-gc',
+  '--no-concurrent-recompilation',
+  '--predictable-gc-schedule',
+  '--initial-old-space-size=2048',
+  '--perf-basic-prof',
+];
 /**
  * Handshakes per batch. Single-use credentials (tickets, issuer tokens) are
  * made just before their batch, uncounted: a ticket lives 30 s, and a
@@ -80,6 +112,8 @@ const scenarios = HANDSHAKE_SCENARIOS.filter((scenario) => COUNTED.includes(scen
 const counts = new Map<string, Array<number | undefined>>(scenarios.map((scenario) => [scenario.name, []]));
 /** The same counts by kind of work (`callgrindBreakdown`), per handshake, one entry per counted run. */
 const breakdowns = new Map<string, Array<Record<string, number>>>(scenarios.map((scenario) => [scenario.name, []]));
+/** ws-auth's own JavaScript functions by their instructions per handshake, one entry per counted run. */
+const ownFunctions = new Map<string, Array<Record<string, number>>>(scenarios.map((scenario) => [scenario.name, []]));
 try {
   for (let run = 0; run < RUNS; run++) {
     for (const scenario of roundOrder(scenarios, run)) {
@@ -103,7 +137,10 @@ try {
 
 /** One server under valgrind: warm-up uncounted, then COUNTED_HANDSHAKES counted; instructions per handshake. */
 async function countScenario(scenario: HandshakeScenario, outFile: string): Promise<number> {
-  const server = await BenchServerProcess.start(`server-${scenario.name}`, SERVERS[scenario.server], { callgrindOutFile: outFile });
+  const server = await BenchServerProcess.start(`server-${scenario.name}`, SERVERS[scenario.server], {
+    callgrindOutFile: outFile,
+    nodeFlags: COUNTING_NODE_FLAGS,
+  });
   const load = await HandshakeLoadProcess.start(server, scenario.path, LOAD, { users: scenario.users });
   let completed = 0;
   try {
@@ -114,8 +151,11 @@ async function countScenario(scenario: HandshakeScenario, outFile: string): Prom
     await load.stop();
     await server.stop(); // callgrind writes its counts at exit
   }
-  const perKind = callgrindBreakdown(outFile);
-  breakdowns.get(scenario.name)!.push(Object.fromEntries(Object.entries(perKind).map(([kind, count]) => [kind, Math.round(count / completed)])));
+  const { byKind, byFunction } = callgrindBreakdown(outFile, keep);
+  const perHandshake = (entries: Record<string, number>, min = 0) =>
+    Object.fromEntries(Object.entries(entries).map(([name, count]) => [name, Math.round(count / completed)]).filter(([, count]) => (count as number) >= min));
+  breakdowns.get(scenario.name)!.push(perHandshake(byKind));
+  ownFunctions.get(scenario.name)!.push(perHandshake(Object.fromEntries(Object.entries(byFunction).filter(([name]) => name.includes('/libs/ws-auth/'))), 20));
   return Math.round(totalInstructions(outFile) / completed);
 }
 
@@ -197,7 +237,7 @@ const generatedAt = new Date().toISOString();
 const machine = machineInfo();
 // Medians of at least three runs of the standard length: what the committed figures are made of
 // (with --scenarios, of those scenarios only; `scenarios` in the file says which).
-const complete = RUNS >= 3 && WARMUP_HANDSHAKES === 3000 && COUNTED_HANDSHAKES === 2000;
+const complete = RUNS >= 3 && WARMUP_HANDSHAKES === 6000 && COUNTED_HANDSHAKES === 2000 && CONCURRENCY === 1;
 const results = {
   generated_at: generatedAt,
   machine,
@@ -205,6 +245,8 @@ const results = {
   scenarios: scenarios.map((scenario) => scenario.name),
   warmup_handshakes: WARMUP_HANDSHAKES,
   counted_handshakes: COUNTED_HANDSHAKES,
+  concurrency: CONCURRENCY,
+  node_flags: COUNTING_NODE_FLAGS.join(' '),
   ...figures,
   instructions_per_run: Object.fromEntries(counts),
   // Where the instructions go, by kind of native frame: the median of each kind over the runs.
@@ -214,11 +256,22 @@ const results = {
       Object.fromEntries([...new Set(runs.flatMap(Object.keys))].map((kind) => [kind, medianOf(runs.map((run) => run[kind] ?? 0))])),
     ]),
   ),
+  // ws-auth's own JavaScript (its functions' own instructions, not what they call), the median of each over the runs.
+  ws_auth_functions: Object.fromEntries(
+    [...ownFunctions].map(([name, runs]) => [
+      name,
+      Object.fromEntries(
+        [...new Set(runs.flatMap(Object.keys))]
+          .map((fn) => [fn.replace(/ \/.*\/libs\/ws-auth\/dist\/[a-z]+\//, ' '), medianOf(runs.map((run) => run[fn] ?? 0)) ?? 0] as const)
+          .sort((a, b) => b[1] - a[1]),
+      ),
+    ]),
+  ),
 };
 // Only a complete run replaces the committed figures; any other is written beside them, untracked.
 const stem = complete ? 'results-instructions' : 'results-instructions.partial';
 writeFileSync(new URL(`../../../bench/${stem}.json`, import.meta.url), JSON.stringify(results, null, 2) + '\n');
-const table = instructionTable(figures, RUNS, machine, generatedAt.slice(0, 10));
+const table = [instructionTable(figures, RUNS, machine, generatedAt.slice(0, 10)), breakdownTable(results.instructions_by_kind)].join('\n');
 console.log(table);
 if (complete) {
   replaceBenchmarksMdSection('instructions', table);

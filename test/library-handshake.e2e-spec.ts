@@ -1,5 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import {
+  IssuerVerifier,
   JwtVerifier,
   WsAuthConfigurationError,
   WsAuthError,
@@ -219,5 +220,59 @@ describe('WsAuthModule.forRootAsync', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/**
+ * What a socket keeps of its upgrade request for an in-band refresh: the
+ * headers without credentials while a verifier may read them, and nothing
+ * at all when every verifier says it judges the token alone (`readsRequest: false`).
+ */
+describe('the upgrade request kept for an in-band refresh', () => {
+  /** Opaque `opaque.<user>` tokens; records the headers of the request each call was handed. */
+  const recordingVerifier = (readsRequest?: boolean) => {
+    const seen: Array<Record<string, unknown>> = [];
+    const verifier: WsTokenVerifier = {
+      ...(readsRequest === undefined ? {} : { readsRequest }),
+      verify(token, request) {
+        seen.push({ ...request.headers });
+        const match = /^opaque\.([a-z]+)$/.exec(token);
+        return match ? { principal: { user: match[1] }, subject: match[1], expiresAt: Date.now() + 60_000 } : null;
+      },
+    };
+    return { verifier, seen };
+  };
+
+  async function refreshOnce(verifiers: WsTokenVerifier[]): Promise<void> {
+    const server = await startTestApp({ auth: { sources: ['header'], verifiers } });
+    try {
+      const socket = await connect(`${server.ws}/secure`, { headers: { Authorization: 'Bearer opaque.lisa', 'X-Trace': 'trace-1' } });
+      await expect(ask(socket, 'auth', { token: 'opaque.lisa' })).resolves.toMatchObject({ event: 'auth', data: { sub: 'lisa' } });
+      socket.close();
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('keeps the headers without Authorization while a verifier may read the request', async () => {
+    const { verifier, seen } = recordingVerifier();
+    await refreshOnce([new JwtVerifier({ secret: SECRET }), verifier]);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({ authorization: 'Bearer opaque.lisa', 'x-trace': 'trace-1' });
+    expect(seen[1]['x-trace']).toBe('trace-1');
+    expect(seen[1]).not.toHaveProperty('authorization');
+  });
+
+  it('keeps nothing when every verifier judges the token alone, and the refresh still works', async () => {
+    const { verifier, seen } = recordingVerifier(false);
+    await refreshOnce([new JwtVerifier({ secret: SECRET }), verifier]);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({ 'x-trace': 'trace-1' });
+    expect(seen[1]).toEqual({}); // the socket kept no copy of its upgrade request
+  });
+
+  it('declares JwtVerifier and IssuerVerifier free of the request', () => {
+    expect(new JwtVerifier({ secret: SECRET }).readsRequest).toBe(false);
+    expect(new IssuerVerifier({ issuer: 'https://issuer.example', audience: 'chat' }).readsRequest).toBe(false);
   });
 });

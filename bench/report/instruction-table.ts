@@ -112,3 +112,39 @@ export function instructionTable(figures: InstructionFigures, runs: number, mach
     '',
   ].join('\n');
 }
+
+/** The scenarios of the breakdown table, in the lead table's order. */
+const BREAKDOWN_SCENARIOS: ReadonlyArray<readonly [name: string, label: string]> = [
+  ['nest', 'baseline'],
+  ['floor_verifier', 'verifier floor'],
+  ['header', 'header'],
+  ['header_seen', 'header, seen'],
+  ['protocol', 'subprotocol'],
+  ['ticket_memory', 'memory ticket'],
+];
+
+const thousands = (value: number | undefined) => (value === undefined ? '–' : `${(value / 1000).toFixed(1)}k`);
+
+/**
+ * Where each scenario's instructions go, by kind of work
+ * (`callgrindBreakdown`), the median of each kind over the runs: what a
+ * ratio is made of, and what a cut could still reach.
+ */
+export function breakdownTable(byKind: Readonly<Record<string, Readonly<Record<string, number | undefined>>>>): string {
+  const scenarios = BREAKDOWN_SCENARIOS.filter(([name]) => byKind[name] !== undefined);
+  if (scenarios.length === 0) {
+    return '';
+  }
+  const kinds = [...new Set(scenarios.flatMap(([name]) => Object.keys(byKind[name])))];
+  // Largest first, by the header scenario's count (or the first one counted).
+  const lead = byKind.header ?? byKind[scenarios[0][0]];
+  kinds.sort((a, b) => (lead[b] ?? 0) - (lead[a] ?? 0));
+  return [
+    'Where the instructions go, per handshake, by kind of work (each frame\'s own count; JavaScript named through V8\'s code map, `--perf-basic-prof`), the median of each kind over the runs:',
+    '',
+    `| kind of work | ${scenarios.map(([, label]) => label).join(' | ')} |`,
+    `| --- | ${scenarios.map(() => '---').join(' | ')} |`,
+    ...kinds.map((kind) => `| ${kind} | ${scenarios.map(([name]) => thousands(byKind[name][kind])).join(' | ')} |`),
+    '',
+  ].join('\n');
+}

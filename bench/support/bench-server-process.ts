@@ -14,6 +14,8 @@ export interface ServerProcessOptions {
    * until told to (`callgrind_control --instr=on`), into this file.
    */
   readonly callgrindOutFile?: string;
+  /** More node flags, after `BENCH_SERVER_NODE_FLAGS`'s. */
+  readonly nodeFlags?: readonly string[];
 }
 
 /**
@@ -52,6 +54,7 @@ export class BenchServerProcess {
     const execArgv = [
       // For experiments with the servers' V8 (e.g. a fixed young generation): space-separated node flags.
       ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...(options.nodeFlags ?? []),
       ...(options.exposeGc ? ['--expose-gc'] : []),
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
     ];

@@ -34,6 +34,8 @@ export interface ResolvedWsAuthOptions
   readonly firstMessageTimeoutMs: number;
   readonly sessions: { readonly store?: SessionStore; readonly expiringHintSec: number };
   readonly tickets: Readonly<WsTicketOptions> & { readonly ttlSec: number };
+  /** Whether a verifier may read the upgrade request at an in-band refresh, so sockets keep a copy of it (`readsRequest`). */
+  readonly keepsUpgradeRequest: boolean;
 }
 
 const DEFAULT_SOURCES: readonly WsSourceSpec[] = Object.freeze(['header', 'protocol']);
@@ -74,6 +76,7 @@ export function resolveWsAuthOptions(options: WsAuthModuleOptions): ResolvedWsAu
     firstMessageTimeoutMs: options.firstMessageTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
     sessions: Object.freeze({ ...options.sessions, expiringHintSec: options.sessions?.expiringHintSec ?? DEFAULT_EXPIRING_HINT_SEC }),
     tickets: Object.freeze({ ...options.tickets, ttlSec }),
+    keepsUpgradeRequest: options.verifiers.some((verifier) => verifier.readsRequest !== false),
   }) as ResolvedWsAuthOptions;
 }
 

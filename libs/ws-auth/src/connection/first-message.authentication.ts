@@ -14,7 +14,7 @@ import { DeadlineWheel } from '../sessions/deadline-wheel.js';
 import { authReply, MESSAGE_SOURCE, parseAuthFrame } from './in-band-auth.js';
 import { PendingSockets } from './pending-sockets.js';
 import { closeUnauthenticated } from './unauthenticated-close.js';
-import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
+import { requestKeptForRefresh } from './upgrade-request-snapshot.js';
 import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
 import { SubjectSocketCounter } from '../limits/subject-socket-counter.js';
 import { WsAuthMetrics } from '../metrics/ws-auth-metrics.js';
@@ -36,6 +36,7 @@ export class FirstMessageAuthentication {
   );
   private readonly pending: PendingSockets;
   private readonly timeoutMs: number;
+  private readonly keepsUpgradeRequest: boolean;
 
   constructor(
     private readonly judge: CredentialJudge,
@@ -47,6 +48,7 @@ export class FirstMessageAuthentication {
   ) {
     this.pending = new PendingSockets(options.maxPendingSockets, options.maxPendingSocketsPerAddress);
     this.timeoutMs = options.firstMessageTimeoutMs;
+    this.keepsUpgradeRequest = options.keepsUpgradeRequest;
   }
 
   /** Whether one more pending socket from that address fits under `maxPendingSockets` and `maxPendingSocketsPerAddress`. */
@@ -91,7 +93,7 @@ export class FirstMessageAuthentication {
           }
           finish();
           restorePayloadCap();
-          connection.request = snapshotUpgradeRequest(request);
+          connection.request = requestKeptForRefresh(request, this.keepsUpgradeRequest);
           this.registry.track(socket, auth);
           this.auditor.socket(socket, { type: 'socket_authenticated', subject: auth.subject, sessionId: auth.sessionId, source: auth.source });
           socket.send(JSON.stringify(authReply(auth)));

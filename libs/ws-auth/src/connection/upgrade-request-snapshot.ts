@@ -43,8 +43,25 @@ class UpgradeRequestSnapshot {
   }
 }
 
+/**
+ * What an authenticated socket keeps of its upgrade request for its in-band
+ * refresh: a snapshot when a verifier may read it (`keep`, from the
+ * verifiers' `readsRequest`), else nothing.
+ */
+export function requestKeptForRefresh(request: IncomingMessage, keep: boolean): IncomingMessage | undefined {
+  return keep ? snapshotUpgradeRequest(request) : undefined;
+}
+
+/**
+ * What a refresh hands the verifiers when the socket kept nothing: they all
+ * said they never read it, so it holds nothing to read.
+ */
+export const REQUEST_NOT_KEPT = Object.freeze(
+  new UpgradeRequestSnapshot(undefined, undefined, '1.1', Object.freeze({}), undefined as unknown as Socket),
+) as unknown as IncomingMessage;
+
 /** A partial `IncomingMessage`: what verifiers read of a request (headers, url, socket) is there. */
-export function snapshotUpgradeRequest(request: IncomingMessage): IncomingMessage {
+function snapshotUpgradeRequest(request: IncomingMessage): IncomingMessage {
   const headers: IncomingHttpHeaders = {};
   const { headers: all } = request;
   // for...in rather than Object.entries: no array of pairs per handshake.

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { WsAuthInfo } from '../interfaces/ws-auth-info.interface.js';
 import { CredentialJudge } from '../handshake/credential-judge.js';
@@ -13,9 +13,11 @@ import { getWsAuth } from '../ws-auth.state.js';
 import { FirstMessageAuthentication } from './first-message.authentication.js';
 import { authReply, MESSAGE_SOURCE, type AuthFrame } from './in-band-auth.js';
 import { closeUnauthenticated } from './unauthenticated-close.js';
-import { snapshotUpgradeRequest } from './upgrade-request-snapshot.js';
+import { REQUEST_NOT_KEPT, requestKeptForRefresh } from './upgrade-request-snapshot.js';
 import { WsSessionRegistry } from '../sessions/ws-session.registry.js';
 import { transportOf } from './socket-transport.js';
+import { WS_AUTH_OPTIONS } from '../ws-auth.constants.js';
+import type { ResolvedWsAuthOptions } from '../ws-auth-options.resolver.js';
 
 /**
  * What happens to a socket once the upgrade is accepted: it is admitted to
@@ -29,6 +31,7 @@ export class WsConnectionLifecycle {
     private readonly registry: WsSessionRegistry,
     private readonly auditor: WsAuthAuditor,
     private readonly firstMessage: FirstMessageAuthentication,
+    @Inject(WS_AUTH_OPTIONS) private readonly options: ResolvedWsAuthOptions,
   ) {}
 
   /**
@@ -69,7 +72,7 @@ export class WsConnectionLifecycle {
    * request, and the registry watches its expiry and session.
    */
   track(socket: object, connection: WsConnection, auth: WsAuthInfo, request: IncomingMessage): void {
-    connection.request = snapshotUpgradeRequest(request);
+    connection.request = requestKeptForRefresh(request, this.options.keepsUpgradeRequest);
     this.registry.track(socket, auth);
   }
 
@@ -95,15 +98,15 @@ export class WsConnectionLifecycle {
    */
   async reauthenticate(socket: object, data: unknown): Promise<WsAuthInfo | 'unavailable' | undefined> {
     const current = getWsAuth(socket);
-    const request = connectionOf(socket)?.request;
+    const connection = connectionOf(socket);
     const token = (data as AuthFrame['data'])?.token;
-    if (!current || !request || typeof token !== 'string') {
+    if (!current || !connection || typeof token !== 'string') {
       this.closeAuthenticated(socket, 'refused', WsCloseCode.Unauthorized, CloseReason.unauthorized);
       return undefined;
     }
     let next: WsAuthInfo;
     try {
-      next = await this.judge.judge(token, request, MESSAGE_SOURCE);
+      next = await this.judge.judge(token, connection.request ?? REQUEST_NOT_KEPT, MESSAGE_SOURCE);
     } catch (error) {
       if (error instanceof WsAuthError && error.code === 'unavailable') {
         return 'unavailable';

@@ -29,7 +29,8 @@ export class WsConnection {
   handshake: HandshakeState | undefined = new HandshakeState();
   /**
    * What the socket keeps of its upgrade request, without credentials, for
-   * the verifiers that run again at an in-band refresh.
+   * the verifiers that run again at an in-band refresh; nothing when none of
+   * them reads it (`WsTokenVerifier.readsRequest`).
    */
   request?: IncomingMessage;
   /**

@@ -30,5 +30,12 @@ export interface WsVerifiedToken<TPrincipal = unknown> {
  * the message's token alone.
  */
 export interface WsTokenVerifier<TPrincipal = unknown> {
+  /**
+   * `false` for a verifier that judges the token alone and never reads
+   * `request`: when every verifier says so, a socket keeps nothing of its
+   * upgrade request for its in-band refresh (less heap per idle socket, and
+   * no copy of the headers per handshake). Unset means it may read it.
+   */
+  readonly readsRequest?: boolean;
   verify(token: string, request: IncomingMessage): WsVerifiedToken<TPrincipal> | null | Promise<WsVerifiedToken<TPrincipal> | null>;
 }

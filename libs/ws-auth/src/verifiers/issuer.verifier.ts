@@ -71,6 +71,8 @@ const DEFAULT_FETCH_TIMEOUT_MS = 800;
  * answer 503, never a misleading 401.
  */
 export class IssuerVerifier<TPrincipal = IssuerPrincipal> implements WsTokenVerifier<TPrincipal> {
+  /** The token and the issuer's keys decide; the request is never read. */
+  readonly readsRequest = false;
   private readonly issuer: string;
   private readonly audience: string[];
   private readonly algorithms: readonly IssuerAlgorithm[];

@@ -93,6 +93,8 @@ type FastJwtVerify = (token: string) => { header: Record<string, unknown>; paylo
  * - required claims and the types of `sub`/`sid`: this class.
  */
 export class JwtVerifier<TPrincipal = JwtClaims> implements WsTokenVerifier<TPrincipal> {
+  /** The token alone decides. */
+  readonly readsRequest = false;
   private readonly fastVerify: FastJwtVerify;
   private readonly algorithms: readonly string[];
   private readonly requiredClaims: readonly string[];
