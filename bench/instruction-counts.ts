@@ -56,11 +56,13 @@ const SERVERS = handshakeServers(0, issuer);
  * handshakes fixed costs (timers, GC cycles) are spread, so both are fixed
  * by count, not by time. Under valgrind a server manages 50 to 200 per second.
  */
-const CONCURRENCY = numberArg('concurrency', 1);
+/** What a committed run uses; other lengths are a quick look, written beside the committed figures. */
+const STANDARD = { concurrency: 1, warmup: 6000, counted: 2000 } as const;
+const CONCURRENCY = numberArg('concurrency', STANDARD.concurrency);
 const LOAD: BenchSettings['handshake'] = { rounds: 1, warmupMs: 0, durationMs: 0, concurrency: CONCURRENCY, users: 200 };
 /** Long enough that TurboFan has nothing left to compile (`--trace-opt`: one or two functions per 2,000 handshakes after 6,000). */
-const WARMUP_HANDSHAKES = numberArg('warmup', 6000);
-const COUNTED_HANDSHAKES = numberArg('counted', 2000);
+const WARMUP_HANDSHAKES = numberArg('warmup', STANDARD.warmup);
+const COUNTED_HANDSHAKES = numberArg('counted', STANDARD.counted);
 /**
  * What makes a count repeat, given to every server alike. Valgrind runs one
  * thread at a time, so V8's background work (concurrent marking and
@@ -237,7 +239,8 @@ const generatedAt = new Date().toISOString();
 const machine = machineInfo();
 // Medians of at least three runs of the standard length: what the committed figures are made of
 // (with --scenarios, of those scenarios only; `scenarios` in the file says which).
-const complete = RUNS >= 3 && WARMUP_HANDSHAKES === 6000 && COUNTED_HANDSHAKES === 2000 && CONCURRENCY === 1;
+const complete =
+  RUNS >= 3 && WARMUP_HANDSHAKES === STANDARD.warmup && COUNTED_HANDSHAKES === STANDARD.counted && CONCURRENCY === STANDARD.concurrency;
 const results = {
   generated_at: generatedAt,
   machine,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 
 /**
  * Where a callgrind count goes, by kind of work. V8's generated code is
@@ -48,7 +48,15 @@ interface CodeRange {
 
 /** Where V8 wrote the code map of the process that wrote the callgrind file `file` (its `pid:` line). */
 function perfMapOf(file: string): string | undefined {
-  const pid = /^pid: (\d+)/m.exec(readFileSync(file, 'utf8').slice(0, 4096))?.[1];
+  // The `pid:` line is in the header: the first few kilobytes, not the whole (large) file.
+  const head = Buffer.alloc(4096);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const pid = /^pid: (\d+)/m.exec(head.toString('latin1'))?.[1];
   return pid === undefined ? undefined : `/tmp/perf-${pid}.map`;
 }
 
